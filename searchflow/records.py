@@ -1,0 +1,272 @@
+"""The source record and the normalisation every importer shares.
+
+Each importer maps its vendor's tags onto a :class:`Record`; the functions here
+turn the many spellings of a DOI, a year, an author, a page range or an ISSN
+into one form, so that deduplication and counts compare like with like.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+# Publication types, in reviewers' words. Dedup vetoes and flow counts rely on these values.
+PUBLICATION_TYPES = (
+    "article", "review", "erratum", "retraction", "comment", "editorial", "letter",
+    "conference abstract", "conference paper", "book", "chapter", "thesis",
+    "report", "preprint", "trial registration", "protocol", "dataset", "other",
+)
+
+
+@dataclass
+class Record:
+    """One record as one search delivered it: raw tags verbatim plus normalised fields."""
+
+    raw: list[tuple[str, str]] = field(default_factory=list)
+    line: int = 0                      # line of the file where the record starts (1-based)
+    title: str = ""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)   # "Family, GI" with diacritics kept
+    year: int | None = None
+    journal: str = ""
+    journal_abbrev: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    accession: dict[str, str] = field(default_factory=dict)  # e.g. {"embase": "L373791783"}
+    issn: list[str] = field(default_factory=list)
+    isbn: list[str] = field(default_factory=list)
+    type: str = ""
+    language: str = ""
+    keywords: list[str] = field(default_factory=list)
+    url: str = ""
+    databases: list[str] = field(default_factory=list)       # as the record names them (Embase, Medline, psyh)
+
+
+# ---------------------------------------------------------------- text
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_WS_RE = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Flatten inline markup and entities and collapse whitespace."""
+    if not value:
+        return ""
+    if "<" in value:
+        value = _TAG_RE.sub("", value)
+    if "&" in value:
+        value = html.unescape(value)
+    return _WS_RE.sub(" ", value).strip()
+
+
+def fold(value: str) -> str:
+    """Diacritics removed and lower-cased: the matching form (Ovid exports are ASCII-folded)."""
+    value = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in value if not unicodedata.combining(c)).lower()
+
+
+# ---------------------------------------------------------------- identifiers
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+
+
+def normalise_doi(value: str | None) -> str:
+    """Strip resolver prefixes, "doi:" and " [doi]" suffixes; lower-case (DOIs are case-insensitive)."""
+    if not value:
+        return ""
+    match = _DOI_RE.search(html.unescape(value).replace("%2F", "/").replace("%2f", "/"))
+    if not match:
+        return ""
+    doi = match.group(0).rstrip(".,;)]}>\"'")
+    return doi.lower()
+
+
+def normalise_pmid(value: str | None) -> str:
+    if not value:
+        return ""
+    match = re.search(r"\d{1,9}", str(value))
+    return match.group(0).lstrip("0") if match else ""
+
+
+def normalise_pmcid(value: str | None) -> str:
+    if not value:
+        return ""
+    match = re.search(r"PMC\s*(\d+)", str(value), re.IGNORECASE)
+    return f"PMC{match.group(1)}" if match else ""
+
+
+_ISSN_RE = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
+
+
+def normalise_issns(values: Iterable[str]) -> list[str]:
+    """Every ISSN in the values as NNNN-NNNX, once each, in order (vendors repeat and suffix them)."""
+    seen: list[str] = []
+    for value in values:
+        for a, b in _ISSN_RE.findall(value or ""):
+            issn = f"{a}-{b.upper()}"
+            if issn not in seen:
+                seen.append(issn)
+    return seen
+
+
+# ---------------------------------------------------------------- year, pages
+
+_YEAR_RE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+
+
+def normalise_year(value: str | int | None) -> int | None:
+    """The first plausible 4-digit year in "2019//", "2022/11/05/", "2020 Feb", "DEC 16 2020"."""
+    if value is None:
+        return None
+    match = _YEAR_RE.search(str(value))
+    return int(match.group(1)) if match else None
+
+
+_NO_PAGES = {"no pagination specified", "no pagination", "n/a", "na", "-"}
+
+
+def normalise_pages(start: str | None, end: str | None = None) -> str:
+    """"623-31" -> "623-631"; Ovid's "No" / "Specified" split placeholder -> ""."""
+    start = (start or "").strip()
+    end = (end or "").strip()
+    if f"{start} {end}".strip().lower() in _NO_PAGES or start.lower() in _NO_PAGES:
+        return ""
+    if not end and re.search(r"[-\u2010-\u2015]", start):
+        start, _, end = re.split(r"([-\u2010-\u2015])", start, maxsplit=1)
+        start, end = start.strip(), end.strip()
+    if not end or end == start:
+        return start
+    if start.isdigit() and end.isdigit() and len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return f"{start}-{end}"
+
+
+# ---------------------------------------------------------------- authors
+
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "dos", "das", "ter", "ten", "bin", "al", "el"}
+
+
+def _initials(given: str) -> str:
+    given = given.replace(".", " ").replace("-", " - ")
+    parts = [p for p in given.split() if p]
+    out = []
+    for part in parts:
+        if part == "-":
+            continue
+        # "JA" given as initials already (PubMed AU, WoS AU)
+        if part.isupper() and len(part) <= 3 and part.isalpha():
+            out.append(part)
+        else:
+            out.append(part[0].upper())
+    return "".join(out)
+
+
+def normalise_author(value: str | None) -> str:
+    """"Family, GI" from "Liu R.", "Yang, Z.", "Trindade, Ines A", "Smith JA", "Sampson, SD".
+
+    Collective names ("WHO Collaborative Group") are kept as written.
+    """
+    name = clean_text(value).strip(" ,;")
+    if not name:
+        return ""
+    if "," in name:
+        family, _, given = name.partition(",")
+        family, given = family.strip(), given.strip()
+        # "Smith, J.A., Jr." style suffixes
+        given = re.sub(r",?\s*\b(Jr|Sr|II|III|IV)\.?$", "", given).strip(" ,")
+        return f"{family}, {_initials(given)}" if given else family
+    tokens = name.split()
+    if len(tokens) == 1:
+        return name
+    # "Liu R." / "Adler D.G." / "Smith JA": trailing initials
+    tail = tokens[-1].replace(".", "")
+    if tail.isupper() and len(tail) <= 4 and tail.isalpha():
+        return f"{' '.join(tokens[:-1])}, {tail}"
+    if len(tokens) > 4 or any(w.lower() in {"group", "collaboration", "consortium", "investigators", "committee", "network", "study", "trial", "team"} for w in tokens):
+        return name
+    # "Jane A. Smith" (given names first)
+    family_start = len(tokens) - 1
+    while family_start > 1 and tokens[family_start - 1].lower() in _PARTICLES:
+        family_start -= 1
+    return f"{' '.join(tokens[family_start:])}, {_initials(' '.join(tokens[:family_start]))}"
+
+
+def author_key(author: str) -> str:
+    """Matching form of a normalised author: folded family name + first initial."""
+    family, _, initials = author.partition(",")
+    family = re.sub(r"[^a-z ]", "", fold(family)).strip()
+    initials = fold(initials).strip()
+    return f"{family} {initials[:1]}".strip()
+
+
+# ---------------------------------------------------------------- publication type
+
+_TYPE_RULES: list[tuple[str, str]] = [
+    (r"erratum|correction|corrigendum|published erratum", "erratum"),
+    (r"retraction", "retraction"),
+    (r"conference abstract|meeting abstract", "conference abstract"),
+    (r"conference|proceedings|congress|cpaper|conf\b", "conference paper"),
+    (r"systematic review|meta-analysis|review", "review"),
+    (r"comment", "comment"),
+    (r"editorial", "editorial"),
+    (r"letter", "letter"),
+    (r"chapter|chap\b|book section", "chapter"),
+    (r"book|monograph", "book"),
+    (r"thesis|dissertation|thes\b", "thesis"),
+    (r"preprint", "preprint"),
+    (r"trial registr|clinical trial registry", "trial registration"),
+    (r"case report|case series", "article"),
+    (r"report|rprt\b|grey|gray", "report"),
+    (r"dataset|data set", "dataset"),
+    (r"article|journal|jour\b|jfull\b|research support|clinical trial|randomized|randomised|observational|case report|evaluation|\bser\b", "article"),
+]
+_RIS_TY = {
+    "JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article", "EJOUR": "article",
+    "ABST": "conference abstract", "CONF": "conference paper", "CPAPER": "conference paper",
+    "BOOK": "book", "EBOOK": "book", "EDBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter",
+    "THES": "thesis", "RPRT": "report", "GOVDOC": "report", "DATA": "dataset", "SER": "book",
+    "UNPB": "preprint", "ELEC": "other", "GEN": "other",
+}
+
+
+def normalise_type(*values: str | None) -> str:
+    """The most specific publication type among the values (e.g. M3 "Erratum" beats TY "JOUR")."""
+    found: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        text = value.strip()
+        if text.upper() in _RIS_TY:
+            found.append(_RIS_TY[text.upper()])
+            continue
+        low = text.lower()
+        for pattern, kind in _TYPE_RULES:
+            if re.search(pattern, low):
+                found.append(kind)
+                break
+    if not found:
+        return ""
+    order = {kind: i for i, (_, kind) in enumerate(_TYPE_RULES)}
+    return min(found, key=lambda kind: order.get(kind, len(order)))
+
+
+def first(values: Iterable[str]) -> str:
+    for value in values:
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        value = value.strip() if value else ""
+        if value and value not in out:
+            out.append(value)
+    return out

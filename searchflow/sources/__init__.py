@@ -1,0 +1,91 @@
+"""Importers: one module per export format, all yielding :class:`searchflow.records.Record`.
+
+``read_file`` checks the file, picks its encoding, detects the format (unless
+told) and returns the parsed records as a stream, so a 2 GB export is never
+held in memory at once.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ..records import Record
+from .base import FileInfo, ImportProblem, check_readable, head_text, sniff_encoding
+
+# format name -> module in this package exposing parse(path, info) -> Iterator[Record]
+FORMATS = {
+    "ris": "ris",
+    "medline": "medline",          # PubMed MEDLINE / .nbib
+    "wos": "wos",                  # Web of Science plain text (.ciw / .txt)
+    "ovid_tagged": "ovid_tagged",  # Ovid direct export (Embase tagged)
+    "endnote_xml": "endnote_xml",
+    "csv": "csvfile",
+}
+
+
+def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
+    """The export format, from the first 64 KB."""
+    head = head_text(path, encoding).lstrip("\ufeff")
+    stripped = head.lstrip()
+    if stripped.startswith("<?xml") or stripped.startswith("<xml") or stripped.startswith("<records"):
+        if "<record" in head:
+            return "endnote_xml"
+    lines = [line for line in head.split("\n") if line.strip()]
+    if not lines:
+        raise ImportProblem(path, 1, "file is empty, expected exported records")
+    if lines[0].startswith("PMID-"):
+        return "medline"
+    if re.match(r"^(FN |VR |PT [A-Z]\s*$)", lines[0]) or (lines[0].startswith("FN") and "Web of Science" in lines[0]):
+        return "wos"
+    if re.search(r"^<\d+\. ?>\s*$", head, re.M) and re.search(r"^[A-Z][A-Z0-9]  - ", head, re.M):
+        return "ovid_tagged"
+    if re.search(r"^TY  -", head, re.M):
+        return "ris"
+    if "," in lines[0] or "\t" in lines[0]:
+        header = fold_header(lines[0])
+        if "title" in header or "ti" in header:
+            return "csv"
+    raise ImportProblem(
+        path, 1,
+        "unrecognised format; expected RIS (TY  - ...), PubMed MEDLINE (PMID- ...), Web of Science "
+        "plain text (FN ...), Ovid tagged (<1. >), EndNote XML (<xml><records>) or CSV with a title column",
+    )
+
+
+def fold_header(line: str) -> set[str]:
+    return {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t]", line)}
+
+
+def open_export(path: str | Path, format: str | None = None) -> tuple[FileInfo, Iterator[Record]]:
+    """Check, sniff and start parsing one export file; the iterator raises ImportProblem."""
+    path = Path(path)
+    check_readable(path)
+    encoding, warning = sniff_encoding(path)
+    info = FileInfo(path=path, encoding=encoding)
+    if warning:
+        info.warnings.append(warning)
+    info.format = format or detect_format(path, encoding)
+    if info.format not in FORMATS:
+        raise ImportProblem(path, None, f"unknown format {info.format!r}; expected one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f".{FORMATS[info.format]}", __name__)
+    return info, _guarded(module.parse(path, info), info)
+
+
+def _guarded(records: Iterator[Record], info: FileInfo) -> Iterator[Record]:
+    """Any parser failure that is not already an ImportProblem still names the file."""
+    count = 0
+    try:
+        for record in records:
+            count += 1
+            yield record
+    except ImportProblem:
+        raise
+    except (ValueError, UnicodeError, KeyError, IndexError) as exc:
+        raise ImportProblem(info.path, None, f"cannot read record {count + 1} as {info.format}: {exc}") from None
+    if count == 0:
+        raise ImportProblem(info.path, None, f"no records found; expected {info.format} records")
+
+
+__all__ = ["FORMATS", "FileInfo", "ImportProblem", "detect_format", "open_export"]

@@ -1,0 +1,24 @@
+"""Shared test helpers. Real-data tests read ../shared/data beside the project and skip when it is absent."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SEARCHFLOW_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file in ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path} (real-data test)")
+    return path
+
+
+@pytest.fixture
+def shared():
+    return shared_file
