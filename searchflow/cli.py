@@ -37,11 +37,12 @@ def _say(message: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Import every declared search, then every later stage that exists (dedup, outputs)."""
     with Project.open(args.protocol) as project:
-        changes = project.run()
-        for change in changes:
+        report = project.run(refresh=args.refresh, api_key=args.api_key)
+        for change in report.changes:
             for warning in change.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
-            _say(change.describe())
+        for line in report.lines():
+            _say(line)
         totals = project.store.counts()
         _say(f"{project.protocol.title}: {totals['records']} records in {totals['works']} works")
     return 0
