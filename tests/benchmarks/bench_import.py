@@ -1,0 +1,102 @@
+"""Import benchmark: a generated 100,000-record RIS file through parse + normalise + store.
+
+Prints records/s (median of the runs) and peak RSS. Target: >= 20,000 records/s end to
+end, peak RSS < 1 GB. Each run is a fresh process so peak RSS is that run's alone.
+
+    python tests/benchmarks/bench_import.py [--records 100000] [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = ("social prescribing link worker primary care community wellbeing loneliness "
+         "intervention qualitative realist evaluation outcomes older adults mental health "
+         "referral general practice voluntary sector health inequalities frailty").split()
+FAMILY = ["Smith", "Jones", "Martínez", "O'Brien", "Nguyen", "Müller", "Kowalski", "Tierney",
+          "Wong", "Husk", "Moffatt", "Bertotti", "Frostick", "Wildman", "Ngata", "Østergaard"]
+GIVEN = ["Anna", "José", "Li", "Kerryn", "Suzanne", "Marcello", "Inês", "Peter", "Aisha", "Tom"]
+JOURNALS = [("BMC Public Health", "1471-2458"), ("BMJ Open", "2044-6055"),
+            ("Health & Social Care in the Community", "0966-0410"), ("British Journal of General Practice", "0960-1643")]
+
+
+def write_ris(path: Path, n: int, seed: int = 7) -> None:
+    """Embase/EBSCO/Ovid-shaped records: ~25 lines each with abstracts, keywords, repeated tags."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for i in range(n):
+            journal, issn = rng.choice(JOURNALS)
+            year = rng.randint(1995, 2024)
+            title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16))).capitalize()
+            abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(120, 250)))
+            start = rng.randint(1, 2000)
+            lines = [f"{i + 1}. ", "TY  - JOUR", f"T1  - {title}"]
+            lines += [f"A1  - {rng.choice(FAMILY)}, {rng.choice(GIVEN)} {chr(65 + rng.randint(0, 25))}"
+                      for _ in range(rng.randint(1, 8))]
+            lines += [f"Y1  - {year}//", f"N2  - {abstract}", f"JF  - {journal}", f"JA  - {journal[:12]}",
+                      f"VL  - {rng.randint(1, 60)}", f"IS  - {rng.randint(1, 12)}", f"SP  - {start}",
+                      f"EP  - {start + rng.randint(2, 20)}", f"SN  - {issn}", f"M3  - Journal Article",
+                      f"DO  - https://dx.doi.org/10.{1000 + i % 9000}/bench.{i}",
+                      "DB  - APA PsycInfo <2016 to 2023 March Week 1>"]
+            lines += [f"KW  - {rng.choice(WORDS)}" for _ in range(rng.randint(3, 10))]
+            lines += ["ER  - ", ""]
+            fh.write("\n".join(lines) + "\n")
+
+
+def one_run(ris: Path, work: Path) -> dict:
+    """Import the file into a fresh project; return seconds, records and peak RSS (this process)."""
+    from searchflow import Project
+
+    protocol = work / "bench.toml"
+    protocol.write_text(
+        '[review]\ntitle = "bench"\n[[search]]\nid = "big"\ndatabase = "PsycINFO"\n'
+        f'files = ["{ris.as_posix()}"]\n', encoding="utf-8")
+    start = time.perf_counter()
+    with Project.open(protocol) as project:
+        report = project.run()
+        records = report.changes[0].records
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"records": records, "seconds": seconds, "peak_rss_mb": peak_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one_run(Path(args.child[0]), Path(args.child[1]))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        ris = Path(tmp) / "big.ris"
+        write_ris(ris, args.records)
+        size_mb = ris.stat().st_size / 1e6
+        print(f"generated {args.records:,} records, {size_mb:.0f} MB RIS")
+        results = []
+        for run in range(args.runs):
+            work = Path(tmp) / f"run{run}"
+            work.mkdir()
+            out = subprocess.run([sys.executable, __file__, "--child", str(ris), str(work)],
+                                 capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            results.append(result)
+            print(f"run {run + 1}: {result['records']:,} records in {result['seconds']:.2f} s = "
+                  f"{result['records'] / result['seconds']:,.0f} records/s, peak RSS {result['peak_rss_mb']:.0f} MB")
+        rate = statistics.median(r["records"] / r["seconds"] for r in results)
+        rss = max(r["peak_rss_mb"] for r in results)
+        print(f"median: {rate:,.0f} records/s end to end (target >= 20,000); "
+              f"peak RSS {rss:.0f} MB (target < 1024 MB)")
+
+
+if __name__ == "__main__":
+    main()
