@@ -14,8 +14,12 @@ from pathlib import Path
 from . import __version__
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search
+from .screening import ScreeningError
 from .sources.base import ImportProblem
+from .sources.pubmed import EutilsError
 from .store import StoreError
+from .flow.counts import FlowError
+from .flow.export import ExportError
 
 EXIT_USER_ERROR = 2
 
@@ -25,7 +29,11 @@ class UserError(Exception):
 
 
 # Exceptions that mean "the user's input is wrong", never "searchflow is broken".
-USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ProtocolError, ImportProblem, StoreError)
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ProtocolError, ImportProblem, StoreError,
+                                                ScreeningError, EutilsError)
+USER_ERRORS += (FlowError, ExportError)   # flow counts that do not close; an impossible export
+from .dedup.review import DedupError  # noqa: E402
+USER_ERRORS += (DedupError,)   # a pair verdict or undo that cannot be done
 
 
 def _say(message: str) -> None:
@@ -108,6 +116,165 @@ def cmd_records(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ screening commands
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    """The screening terminal UI; the queue is loaded (and the reviewer checked) before it opens."""
+    from .tui.app import ScreeningApp
+    with Project.open(args.protocol) as project:
+        app = ScreeningApp.open(project.store, project.protocol, args.reviewer, args.stage)
+        app.run()
+    return 0
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    """Export every decision event as CSV, or merge events from a CSV (all rows or none)."""
+    from .screening import decisions
+    with Project.open(args.protocol) as project:
+        if args.import_file:
+            rows, lines = decisions.read_decisions_csv(args.import_file)
+            added = decisions.import_decisions(project.store, project.protocol, rows,
+                                               source=args.import_file, lines=lines)
+            _say(f"{args.import_file}: imported {added} new decision events "
+                 f"({len(rows) - added} already present)")
+            return 0
+        rows = decisions.export_decisions(project.store)
+        out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+        try:
+            decisions.write_decisions_csv(rows, out)
+        finally:
+            if args.out:
+                out.close()
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from .screening import decisions
+    with Project.open(args.protocol) as project:
+        stages = [args.stage] if args.stage else list(decisions.STAGES)
+        found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
+        width = max([2] + [len(c.decisions) for c in found])
+        header = ["stage", "work", "title"]
+        for i in range(1, width + 1):
+            header += [f"reviewer_{i}", f"verdict_{i}", f"reason_{i}", f"note_{i}"]
+        rows = []
+        for conflict in found:
+            row = [conflict.stage, str(conflict.work_id), decisions.work_summary(project.store, conflict.work_id).title]
+            for d in conflict.decisions:
+                row += [d.reviewer, d.verdict or "", d.reason, d.note]
+            rows.append(row + [""] * (len(header) - len(row)))
+        if args.format == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        elif not rows:
+            _say("no open conflicts")
+        else:
+            shown = ["stage", "work", "title"] + [h for h in header[3:] if not h.startswith("note_")]
+            keep = [header.index(h) for h in shown]
+            _print_table(shown, [[r[i] for i in keep] for r in rows], widths={"title": 50})
+    return 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from .screening import agreement, decisions
+    with Project.open(args.protocol) as project:
+        stages = [args.stage] if args.stage else list(decisions.STAGES)
+        pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
+        if args.json:
+            print(json.dumps([p.as_dict() for p in pairs], indent=2))
+            return 0
+        fmt = lambda v: "" if v is None else f"{v:.3f}"  # noqa: E731
+        header = ["stage", "pair", "n", "both fwd", "a fwd b exc", "a exc b fwd", "both exc",
+                  "agreement", "kappa", "PABAK"]
+        rows = [[p.stage, "all pairs" if p.total else f"{p.reviewer_a} / {p.reviewer_b}", str(p.n),
+                 str(p.both_forward), str(p.a_forward_b_exclude), str(p.a_exclude_b_forward),
+                 str(p.both_exclude), fmt(p.percent_agreement), fmt(p.kappa), fmt(p.pabak)] for p in pairs]
+        _print_table(header, rows)
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from .screening import decisions
+    with Project.open(args.protocol) as project:
+        decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
+                                   args.verdict, reason=args.reason or "", note=args.note or "")
+        _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver}")
+    return 0
+
+
+def cmd_unblind(args: argparse.Namespace) -> int:
+    from .screening import decisions
+    with Project.open(args.protocol) as project:
+        decisions.unblind(project.store, project.protocol, args.stage, args.lead)
+        _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
+    return 0
+
+
+# ------------------------------------------------------------------ deduplication
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    """In a project: a dedup pass, the review queue, pair verdicts, undo. Else: files to clusters.csv."""
+    first = Path(args.inputs[0])
+    if len(args.inputs) == 1 and first.suffix.lower() == ".toml":
+        return _dedup_project(args)
+    for option in ("review", "full", "same", "different", "undo"):
+        if getattr(args, option):
+            raise UserError(f"--{option} needs a protocol (PROTOCOL.toml), not export files")
+    from .dedup.standalone import dedup_files, write_clusters
+    table, result = dedup_files(args.inputs, id_column=args.id_column)
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as out:
+            write_clusters(table, out)
+        counts = table["decision"].value_counts()
+        _say(f"{len(table)} records in {table['cluster_id'].nunique()} clusters: "
+             f"{counts.get('duplicate', 0)} duplicates, {len(result.possible_pairs)} possible pairs "
+             f"({counts.get('possible', 0)} records sent to review); wrote {args.out}")
+    else:
+        write_clusters(table, sys.stdout)
+    return 0
+
+
+def _dedup_project(args: argparse.Namespace) -> int:
+    from .dedup import review
+    with Project.open(args.inputs[0]) as project:
+        store = project.store
+        if args.same or args.different:
+            pair, verdict = (args.same, "same") if args.same else (args.different, "different")
+            if not args.reviewer:
+                raise UserError("--same/--different need --reviewer NAME")
+            review.decide_pair(store, project.protocol, tuple(pair), verdict, args.reviewer)
+            _say(f"records {pair[0]} and {pair[1]}: {verdict} ({args.reviewer})")
+            return 0
+        if args.undo is not None:
+            if not args.reviewer:
+                raise UserError("--undo needs --reviewer NAME")
+            moved = review.undo_merge(store, args.undo, args.reviewer)
+            _say(f"merge {args.undo} undone: records {', '.join(map(str, moved))} are a work of their own again")
+            return 0
+        if args.review:
+            pairs = review.possible_pairs(store, project.protocol)
+            if not pairs:
+                _say("no possible duplicates to review")
+                return 0
+            header = ["pair", "score", "record", "work", "database", "year", "title"]
+            rows = []
+            for pair in pairs:
+                for side, record in (("a", pair.record_a), ("b", pair.record_b)):
+                    rows.append([f"{pair.id}{side}", "" if pair.score is None else f"{pair.score:.2f}",
+                                 str(record["id"]), str(record["work_id"]), record["database"],
+                                 str(record["year"] or ""), record["title"]])
+            _print_table(header, rows, widths={"title": 70})
+            _say(f"{len(pairs)} pairs; decide with: searchflow dedup {args.inputs[0]} "
+                 f"--same A B | --different A B --reviewer NAME")
+            return 0
+        summary = review.dedup_project(store, project.protocol, full=args.full)
+        _say(summary.describe())
+    return 0
+
+
 # ------------------------------------------------------------------ helpers
 
 def _slug(text: str) -> str:
@@ -123,6 +290,65 @@ def _print_table(header: list[str], rows: list[list[str]], out=None, widths: dic
     print("  ".join(h.ljust(size[i]) for i, h in enumerate(header)).rstrip(), file=out)
     for row in rows:
         print("  ".join(c.ljust(size[i]) for i, c in enumerate(row)).rstrip(), file=out)
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    """Citation chasing through PubMed: reference lists and/or citing articles of seed works."""
+    from .sources import pubmed
+    with Project.open(args.protocol) as project:
+        if args.work:
+            work_ids = args.work
+        elif args.stage and args.verdict:
+            try:
+                from .screening.decisions import final_decisions
+            except ImportError:
+                raise UserError("--stage/--verdict needs the screening decisions module; "
+                                "name the seed works with --work ID ...") from None
+            decisions = final_decisions(project.store, project.protocol, args.stage)
+            # a FinalDecision (its .verdict is None until decided) or a plain verdict string
+            work_ids = sorted(w for w, final in decisions.items()
+                              if getattr(final, "verdict", final) == args.verdict)
+            if not work_ids:
+                raise UserError(f"no works with the final {args.stage} verdict {args.verdict!r} to chase")
+        else:
+            raise UserError("choose the seed works: --work ID ... or --stage STAGE --verdict VERDICT")
+        settings = pubmed.PubMedSettings.from_protocol(project.protocol, api_key=args.api_key)
+        result = pubmed.chase(project.store, work_ids, direction=args.direction, settings=settings)
+        for line in result.lines():
+            _say(line)
+    return 0
+
+
+# ------------------------------------------------------------------ flow reporting and exports
+
+def _write_or_print(text: str, out: str | None) -> None:
+    if out:
+        from .flow.outputs import write_text
+        write_text(Path(out), text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_flow(args: argparse.Namespace) -> int:
+    """A flow report (PRISMA diagram, counts, PRISMA-S search table) to a file or standard output."""
+    from .flow.outputs import render_format
+    with Project.open(args.protocol) as project:
+        text = render_format(project.store, project.protocol, args.format, args.out)
+        _write_or_print(text, args.out)
+        if args.out:
+            _say(f"wrote {args.format}: {args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
+    from .flow.export import export
+    with Project.open(args.protocol) as project:
+        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format)
+        _write_or_print(text, args.out)
+        if args.out:
+            _say(f"wrote {count} works ({args.stage}, {args.verdict}) as {args.format}: {args.out}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +387,90 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "table"], default="table")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_records)
+
+    p = sub.add_parser(
+        "dedup", help="deduplicate a project's records, or export files to a clusters CSV",
+        description="searchflow dedup PROTOCOL [--review | --same A B | --different A B | --undo EVENT]; "
+                    "or, without a project: searchflow dedup FILE... --out clusters.csv [--id-column COL]")
+    p.add_argument("inputs", nargs="+", metavar="PROTOCOL|FILE",
+                   help="the protocol (TOML), or export files to deduplicate without a project")
+    p.add_argument("--review", action="store_true", help="list the possible duplicate pairs waiting for review")
+    p.add_argument("--full", action="store_true", help="compare every record again, not only new ones")
+    p.add_argument("--same", nargs=2, type=int, metavar=("A", "B"), help="records A and B are one work")
+    p.add_argument("--different", nargs=2, type=int, metavar=("A", "B"), help="records A and B are different works")
+    p.add_argument("--undo", type=int, metavar="EVENT", help="reverse the merge with this merge_event id")
+    p.add_argument("--reviewer", help="who decides (--same, --different, --undo)")
+    p.add_argument("--out", help="files mode: write the clusters CSV here (default: standard output)")
+    p.add_argument("--id-column", help="files mode: the column (or tag) holding each record's id")
+    p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("decisions", help="every screening decision event as CSV, or --import a CSV of them")
+    p.add_argument("protocol")
+    p.add_argument("--format", choices=["csv"], default="csv")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.add_argument("--import", dest="import_file", metavar="FILE",
+                   help="merge the events of a decisions CSV (skips events already present)")
+    p.set_defaults(func=cmd_decisions)
+
+    p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
+    p.add_argument("protocol")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"))
+    p.add_argument("--format", choices=["csv", "table"], default="table")
+    p.set_defaults(func=cmd_conflicts)
+
+    p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
+    p.add_argument("protocol")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"))
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
+    p.add_argument("protocol")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
+    p.add_argument("--resolver", required=True)
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True)
+    p.add_argument("--reason", help="exclusion reason from the protocol's list")
+    p.add_argument("--note")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
+    p.add_argument("protocol")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
+    p.add_argument("--lead", required=True)
+    p.set_defaults(func=cmd_unblind)
+
+    p = sub.add_parser("screen", help="screen works in the terminal UI (blinded, one verdict per key)")
+    p.add_argument("protocol")
+    p.add_argument("--reviewer", required=True, help="your name as the protocol's [screening] reviewers spell it")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract")
+    p.set_defaults(func=cmd_screen)
+
+    p = sub.add_parser("chase", help="citation chasing in PubMed: references and citing articles of seed works")
+    p.add_argument("protocol")
+    p.add_argument("--work", type=int, nargs="+", metavar="ID", help="seed works by id")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="seeds: works whose final verdict ...")
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe"], help="... at --stage is this")
+    p.add_argument("--direction", choices=["refs", "citedby", "both"], default="both",
+                   help="refs: reference lists; citedby: citing articles (PubMed Central only); default both")
+    p.add_argument("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored")
+    p.set_defaults(func=cmd_chase)
+
+    p = sub.add_parser("flow", help="PRISMA 2020 flow diagram and counts, or the PRISMA-S search table")
+    p.add_argument("protocol")
+    p.add_argument("--format", choices=["svg", "mermaid", "csv", "json", "md", "search-table"], default="md",
+                   help="csv: the PRISMA2020 R package's template; search-table: Markdown, or CSV when --out ends in .csv")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_flow)
+
+    p = sub.add_parser("export", help="screened works with their decisions as RIS, CSV or BibTeX")
+    p.add_argument("protocol")
+    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True)
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved", "all"], default="include",
+                   help="the works' final verdict at --stage (default include; all: every work of the stage)")
+    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_export)
 
     return parser
 

@@ -100,8 +100,22 @@ class Project:
                 if search.connector == "file":
                     report.changes.append(self.import_search(search))
         # -- step 2: connector searches (PubMed)
+        pubmed_searches = [s for s in self.protocol.searches if s.connector == "pubmed"]
+        if pubmed_searches:
+            from .sources import pubmed   # requests and Bio.Entrez only when a protocol needs them
+            settings = pubmed.PubMedSettings.from_protocol(self.protocol, api_key=api_key)
+            for search in pubmed_searches:
+                change, messages = pubmed.run_search(self.store, search, settings, refresh=refresh)
+                report.changes.append(change)
+                report.messages.extend(messages)
         # -- step 3: deduplication
+        if self.protocol.dedup.get("enabled", True):
+            from .dedup.review import dedup_project
+            report.messages.append(dedup_project(self.store, self.protocol).describe())
         # -- step 4: outputs
+        if self.protocol.outputs:
+            from .flow.outputs import write_outputs
+            report.messages.extend(write_outputs(self.store, self.protocol))
         return report
 
     def import_search(self, search: Search, files: list[Path] | None = None) -> SearchChange:

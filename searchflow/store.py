@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -141,6 +142,40 @@ MIGRATIONS: list[str] = [
         body      BLOB NOT NULL,                 -- zlib-compressed response
         time      TEXT NOT NULL,
         UNIQUE (run_id, seq)
+    );
+
+    -- screening: which verdict an undo cancels is looked up on every screen move
+    CREATE INDEX decision_undoes ON decision(undoes) WHERE undoes IS NOT NULL;
+    -- screening: undo finds a reviewer's latest event without sorting all of them
+    CREATE INDEX decision_reviewer_time ON decision(reviewer, stage, time);
+    -- screening: a reviewer's queue reads (record, work, run) of every record without the wide rows
+    CREATE INDEX source_record_run_work ON source_record(run_id, work_id);
+    -- screening: the lead unblinding (or blinding again) a stage; the latest event counts
+    CREATE TABLE blinding (
+        id        INTEGER PRIMARY KEY,
+        stage     TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+        action    TEXT NOT NULL CHECK (action IN ('unblind', 'blind')),
+        lead      TEXT NOT NULL,
+        time      TEXT NOT NULL
+    );
+    -- full text: this report belongs to that study (PRISMA counts reports and studies);
+    -- append-only, the latest link of a report counts; a link to itself undoes a link
+    CREATE TABLE study_link (
+        id          INTEGER PRIMARY KEY,
+        report_work INTEGER NOT NULL REFERENCES work(id),
+        study_work  INTEGER NOT NULL REFERENCES work(id),
+        reviewer    TEXT NOT NULL,
+        time        TEXT NOT NULL
+    );
+    """,
+    # 2: dedup: each pass remembers the last record it compared, so the next one compares only newer records
+    """
+    CREATE TABLE dedup_run (
+        id           INTEGER PRIMARY KEY,
+        last_record  INTEGER NOT NULL,             -- records up to this id have been compared
+        merged       INTEGER NOT NULL DEFAULT 0,   -- records moved into another work
+        possible     INTEGER NOT NULL DEFAULT 0,   -- new pairs sent to review
+        time         TEXT NOT NULL
     );
     """,
 ]
@@ -396,6 +431,390 @@ class Store:
                JOIN search_run r ON r.id = s.run_id WHERE r.is_current = 1"""
         ).fetchone()
         return {"records": row[0], "works": row[1]}
+
+    # ------------------------------------------------------------ connector searches (PubMed)
+    # A connector search run is written in two steps: a pending row (version 0, not current)
+    # collects the E-utilities responses as they arrive, so an interrupted search resumes;
+    # complete_run() then gives it the next version number and makes it current.
+
+    def pending_run(self, search_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT * FROM search_run WHERE search_id = ? AND version = 0", (search_id,)
+        ).fetchone()
+
+    def begin_pending_run(self, search_id: str, *, database: str, method: str, connector: str,
+                          platform: str = "", query: str = "", limits: str = "", date_run: str = "",
+                          round: int = 1) -> int:
+        cur = self.conn.execute(
+            """INSERT INTO search_run (search_id, version, is_current, database, platform, method,
+                   query, limits, date_run, round, connector, fingerprint, imported_at)
+               VALUES (?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)""",
+            (search_id, database, platform, method, query, limits, date_run, round, connector, now()),
+        )
+        return cur.lastrowid
+
+    def complete_run(self, run_id: int, *, fingerprint: str, hits_reported: int | None,
+                     query_translation: str = "") -> int:
+        """The pending run becomes the current version of its search; returns the version."""
+        (search_id,) = self.conn.execute("SELECT search_id FROM search_run WHERE id = ?", (run_id,)).fetchone()
+        (last,) = self.conn.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM search_run WHERE search_id = ?", (search_id,)
+        ).fetchone()
+        self.conn.execute("UPDATE search_run SET is_current = 0 WHERE search_id = ?", (search_id,))
+        (count,) = self.conn.execute(
+            "SELECT COUNT(*) FROM source_record WHERE run_id = ?", (run_id,)).fetchone()
+        self.conn.execute(
+            """UPDATE search_run SET version = ?, is_current = 1, fingerprint = ?, hits_reported = ?,
+                   query_translation = ?, record_count = ?, imported_at = ? WHERE id = ?""",
+            (last + 1, fingerprint, hits_reported, query_translation, count, now(), run_id),
+        )
+        return last + 1
+
+    def discard_run(self, run_id: int) -> None:
+        """Drop a pending run and (by cascade) its stored responses."""
+        self.conn.execute("DELETE FROM search_run WHERE id = ? AND version = 0", (run_id,))
+
+    def add_eutils_response(self, run_id: int, seq: int, utility: str, request: str, body: bytes) -> None:
+        """One E-utilities response, zlib-compressed; ``request`` must not hold the API key."""
+        self.conn.execute(
+            "INSERT INTO eutils_response (run_id, seq, utility, request, body, time) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, seq, utility, request, zlib.compress(body, 1), now()),
+        )
+
+    def eutils_requests(self, run_id: int) -> list[tuple[int, str, str]]:
+        """(seq, utility, request JSON) of a run's stored responses, in order; bodies stay on disk."""
+        return [tuple(row) for row in self.conn.execute(
+            "SELECT seq, utility, request FROM eutils_response WHERE run_id = ? ORDER BY seq", (run_id,))]
+
+    def eutils_body(self, run_id: int, seq: int) -> bytes:
+        (body,) = self.conn.execute(
+            "SELECT body FROM eutils_response WHERE run_id = ? AND seq = ?", (run_id, seq)).fetchone()
+        return zlib.decompress(body)
+
+    def drop_eutils_responses(self, run_id: int, from_seq: int) -> None:
+        self.conn.execute("DELETE FROM eutils_response WHERE run_id = ? AND seq >= ?", (run_id, from_seq))
+
+    def copy_eutils_responses(self, from_run: int, to_run: int) -> None:
+        self.conn.execute(
+            """INSERT INTO eutils_response (run_id, seq, utility, request, body, time)
+               SELECT ?, seq, utility, request, body, time FROM eutils_response WHERE run_id = ?""",
+            (to_run, from_run),
+        )
+
+    def run_fingerprints(self, run_id: int) -> list[str]:
+        """The run's record fingerprints in stored order (a replay must give the same list)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT fingerprint FROM source_record WHERE run_id = ? ORDER BY id", (run_id,))]
+
+    def run_pmids(self, run_id: int) -> list[str]:
+        return [row[0] for row in self.conn.execute(
+            "SELECT pmid FROM source_record WHERE run_id = ? AND pmid != '' ORDER BY id", (run_id,))]
+
+    def work_identifiers(self, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """PMID, DOI, title and year of each work (first non-empty among its records);
+        works that do not exist are left out."""
+        found: dict[int, dict[str, Any]] = {}
+        for work_id in work_ids:
+            rows = self.conn.execute(
+                "SELECT pmid, doi, title, year FROM source_record WHERE work_id = ? ORDER BY id",
+                (int(work_id),)).fetchall()
+            if not rows:
+                continue
+            found[int(work_id)] = {
+                key: next((row[key] for row in rows if row[key]), "" if key != "year" else None)
+                for key in ("pmid", "doi", "title", "year")
+            }
+        return found
+
+    @staticmethod
+    def record_fingerprint(record: Record) -> str:
+        """The fingerprint add_records gives a record (sha1 of its raw tags as stored)."""
+        return hashlib.sha1(_dumps(record.raw).encode("utf-8")).hexdigest()
+
+    def flow_records(self) -> list[tuple[int, int, int, str, str, str, int]]:
+        """(record, work, run, search id, database, method, round) of every current record,
+        in import order: all the flow counts need, without decoding the raw tags."""
+        return [tuple(row) for row in self.conn.execute(
+            """SELECT s.id, s.work_id, r.id, r.search_id, r.database, r.method, r.round
+               FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1 ORDER BY s.id""")]
+
+    # ------------------------------------------------------------ screening
+
+    def is_current_work(self, work_id: int) -> bool:
+        """A work counts while it has a member in a current search run (dedup may empty it)."""
+        return self.conn.execute(
+            """SELECT 1 FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE s.work_id = ? AND r.is_current = 1 LIMIT 1""", (work_id,)
+        ).fetchone() is not None
+
+    def current_work_ids(self) -> set[int]:
+        return {row[0] for row in self.conn.execute(
+            """SELECT DISTINCT s.work_id FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1""")}
+
+    def work_entries(self, title_abstract_runs: Iterable[int]) -> list[tuple[int, int, int]]:
+        """(work, first record id, 1 if a member came from one of ``title_abstract_runs``)
+        for every current work, in import order. Grouped here rather than in SQL: reading
+        the (run, work) index and grouping in a dict is several times faster on 100,000 works."""
+        screened = set(title_abstract_runs)
+        current = [row[0] for row in self.conn.execute("SELECT id FROM search_run WHERE is_current = 1")]
+        if not current:
+            return []
+        entries: dict[int, list[int]] = {}
+        for record, work, run in self.conn.execute(
+                f"""SELECT id, work_id, run_id FROM source_record
+                    WHERE run_id IN ({",".join(map(str, current))})"""):
+            entry = entries.get(work)
+            if entry is None:
+                entries[work] = [work, record, run in screened]
+            else:
+                entry[1] = min(entry[1], record)
+                entry[2] = entry[2] or run in screened
+        return sorted((tuple(e) for e in entries.values()), key=lambda e: e[1])
+
+    def work_records(self, work_id: int) -> list[dict]:
+        """A work's current members with their search run, JSON fields decoded."""
+        rows = self.conn.execute(
+            """SELECT s.*, r.search_id AS search, r.database AS database, r.method AS method
+               FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE s.work_id = ? AND r.is_current = 1 ORDER BY s.id""", (work_id,))
+        items = []
+        for row in rows:
+            item = dict(row)
+            for key in _JSON_FIELDS | {"raw"}:
+                item[key] = json.loads(item[key])
+            items.append(item)
+        return items
+
+    def add_decision(self, work_id: int, stage: str, reviewer: str, kind: str = "verdict",
+                     verdict: str | None = None, reason: str = "", note: str = "",
+                     undoes: int | None = None, time: str | None = None) -> int:
+        """Append one decision event; committed at once unless inside a transaction."""
+        cur = self.conn.execute(
+            """INSERT INTO decision (work_id, stage, reviewer, kind, verdict, reason, note, undoes, time)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (work_id, stage, reviewer, kind, verdict, reason, note, undoes, time or now()),
+        )
+        return cur.lastrowid
+
+    def decision_events(self, stage: str | None = None, reviewer: str | None = None,
+                        work_id: int | None = None, kinds: Iterable[str] | None = None) -> list[sqlite3.Row]:
+        """Decision events in the order they happened, each with ``undone`` (1 if an undo cancels it)."""
+        where, params = [], []
+        for column, value in (("stage", stage), ("reviewer", reviewer), ("work_id", work_id)):
+            if value is not None:
+                where.append(f"d.{column} = ?")
+                params.append(value)
+        if kinds is not None:
+            kinds = list(kinds)
+            where.append(f"d.kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        sql = """SELECT d.*, EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS undone
+                 FROM decision d"""
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY d.time, d.id"
+        return self.conn.execute(sql, params).fetchall()
+
+    def screened_works(self, reviewer: str, stage: str) -> set[int]:
+        """Works this reviewer has a standing verdict on: a reviewer's queue without loading the verdicts."""
+        undone = {row[0] for row in self.conn.execute(
+            "SELECT undoes FROM decision WHERE undoes IS NOT NULL AND stage = ? AND reviewer = ?", (stage, reviewer))}
+        return {work for event, work in self.conn.execute(
+            "SELECT id, work_id FROM decision WHERE reviewer = ? AND stage = ? AND kind = 'verdict'", (reviewer, stage))
+            if event not in undone}
+
+    DECISION_COLUMNS = ("id", "work_id", "stage", "reviewer", "kind", "verdict", "reason", "note", "time", "undoes")
+
+    def decision_tuples(self, stage: str, reviewer: str | None = None, work_id: int | None = None,
+                        kinds: Iterable[str] = ("verdict", "resolution")) -> list[tuple]:
+        """Standing events (no undo cancels them) as plain tuples of :attr:`DECISION_COLUMNS`,
+        in the order they happened: the fast path for deriving screening state."""
+        where, params = ["stage = ?"], [stage]
+        if reviewer is not None:
+            where.append("reviewer = ?")
+            params.append(reviewer)
+        if work_id is not None:
+            where.append("work_id = ?")
+            params.append(work_id)
+        kinds = list(kinds)
+        where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        params.extend(kinds)
+        undone = {row[0] for row in self.conn.execute(
+            "SELECT undoes FROM decision WHERE undoes IS NOT NULL AND stage = ?", (stage,))}
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            f"SELECT {', '.join(self.DECISION_COLUMNS)} FROM decision WHERE {' AND '.join(where)} ORDER BY time, id",
+            params).fetchall()
+        return [row for row in rows if row[0] not in undone] if undone else rows
+
+    def decision_event(self, decision_id: int) -> sqlite3.Row | None:
+        return self.conn.execute(
+            """SELECT d.*, EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS undone
+               FROM decision d WHERE d.id = ?""", (decision_id,)).fetchone()
+
+    def latest_standing(self, reviewer: str, stage: str) -> sqlite3.Row | None:
+        """This person's latest verdict or resolution at a stage that no undo cancels."""
+        return self.conn.execute(
+            """SELECT d.* FROM decision d
+               WHERE d.reviewer = ? AND d.stage = ? AND d.kind IN ('verdict', 'resolution')
+                 AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)
+               ORDER BY d.time DESC, d.id DESC LIMIT 1""", (reviewer, stage)).fetchone()
+
+    def standing_match(self, work_id: int, stage: str, reviewer: str, verdict: str, reason: str,
+                       note: str, before: str | None = None) -> int | None:
+        """The latest standing event with these values (what an imported undo cancels)."""
+        row = self.conn.execute(
+            """SELECT d.id FROM decision d
+               WHERE d.work_id = ? AND d.stage = ? AND d.reviewer = ? AND d.verdict = ?
+                 AND d.reason = ? AND d.note = ? AND d.kind IN ('verdict', 'resolution')
+                 AND (? IS NULL OR d.time <= ?)
+                 AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)
+               ORDER BY d.time DESC, d.id DESC LIMIT 1""",
+            (work_id, stage, reviewer, verdict, reason, note, before, before)).fetchone()
+        return row[0] if row else None
+
+    def add_blinding(self, stage: str, action: str, lead: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO blinding (stage, action, lead, time) VALUES (?, ?, ?, ?)",
+            (stage, action, lead, now()))
+        return cur.lastrowid
+
+    def blinding_action(self, stage: str) -> str | None:
+        """The latest blinding event of a stage ('unblind' | 'blind'), None if there is none."""
+        row = self.conn.execute(
+            "SELECT action FROM blinding WHERE stage = ? ORDER BY id DESC LIMIT 1", (stage,)).fetchone()
+        return row[0] if row else None
+
+    def add_study_link(self, report_work: int, study_work: int, reviewer: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO study_link (report_work, study_work, reviewer, time) VALUES (?, ?, ?, ?)",
+            (report_work, study_work, reviewer, now()))
+        return cur.lastrowid
+
+    def study_links(self) -> dict[int, int]:
+        """Each report's latest link (report work -> study work), itself when unlinked."""
+        return {row[0]: row[1] for row in self.conn.execute(
+            "SELECT report_work, study_work FROM study_link ORDER BY id")}
+
+    # ------------------------------------------------------------ deduplication
+    # A work's members are the records whose work_id points at it; a merge moves records and
+    # logs a merge_event per record, so it can be reversed. pair_decision is append-only:
+    # the latest row of a pair is its verdict.
+
+    def dedup_checkpoint(self) -> int:
+        """The last record id an earlier dedup pass compared (0 before the first pass)."""
+        (last,) = self.conn.execute("SELECT COALESCE(MAX(last_record), 0) FROM dedup_run").fetchone()
+        return last
+
+    def add_dedup_run(self, last_record: int, merged: int, possible: int) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO dedup_run (last_record, merged, possible, time) VALUES (?, ?, ?, ?)",
+            (last_record, merged, possible, now()))
+        return cur.lastrowid
+
+    def new_work(self) -> int:
+        cur = self.conn.execute("INSERT INTO work (created_at) VALUES (?)", (now(),))
+        return cur.lastrowid
+
+    def move_records(self, moves: Iterable[tuple[int, int, int, str, float | None]], actor: str = "dedup") -> int:
+        """Move records to another work: (record, from work, to work, rule, score) each, logged."""
+        time = now()
+        rows = list(moves)
+        self.conn.executemany("UPDATE source_record SET work_id = ? WHERE id = ? AND work_id = ?",
+                              [(to_work, record, from_work) for record, from_work, to_work, _, _ in rows])
+        self.conn.executemany(
+            """INSERT INTO merge_event (record_id, from_work, to_work, rule, score, actor, time)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(record, from_work, to_work, rule, score, actor, time) for record, from_work, to_work, rule, score in rows])
+        return len(rows)
+
+    def merge_events(self, record_id: int | None = None) -> list[sqlite3.Row]:
+        sql, params = "SELECT * FROM merge_event", []
+        if record_id is not None:
+            sql += " WHERE record_id = ?"
+            params.append(record_id)
+        return self.conn.execute(sql + " ORDER BY id", params).fetchall()
+
+    def merge_event(self, event_id: int) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM merge_event WHERE id = ?", (event_id,)).fetchone()
+
+    def add_pair_decision(self, record_a: int, record_b: int, verdict: str, score: float | None = None,
+                          reviewer: str = "") -> int:
+        a, b = sorted((int(record_a), int(record_b)))
+        cur = self.conn.execute(
+            "INSERT INTO pair_decision (record_a, record_b, verdict, score, reviewer, time) VALUES (?, ?, ?, ?, ?, ?)",
+            (a, b, verdict, score, reviewer, now()))
+        return cur.lastrowid
+
+    def add_possible_pairs(self, pairs: Iterable[tuple[int, int, float]]) -> int:
+        """Queue pairs for review, skipping pairs that already have any verdict row."""
+        known = {(a, b) for a, b in self.conn.execute("SELECT record_a, record_b FROM pair_decision")}
+        time = now()
+        rows = []
+        for a, b, score in pairs:
+            key = tuple(sorted((int(a), int(b))))
+            if key not in known:
+                known.add(key)
+                rows.append((*key, "possible", score, "", time))
+        self.conn.executemany(
+            "INSERT INTO pair_decision (record_a, record_b, verdict, score, reviewer, time) VALUES (?, ?, ?, ?, ?, ?)",
+            rows)
+        return len(rows)
+
+    def pair_verdicts(self) -> list[sqlite3.Row]:
+        """The latest verdict of every pair, with both records' fingerprints and current works
+        (a changed export gives records new ids; the fingerprint finds them again)."""
+        return self.conn.execute(
+            """SELECT p.id, p.record_a, p.record_b, p.verdict, p.score, p.reviewer, p.time,
+                      a.fingerprint AS fingerprint_a, b.fingerprint AS fingerprint_b,
+                      a.work_id AS work_a, b.work_id AS work_b
+               FROM pair_decision p
+               JOIN source_record a ON a.id = p.record_a
+               JOIN source_record b ON b.id = p.record_b
+               WHERE p.id = (SELECT MAX(q.id) FROM pair_decision q
+                             WHERE q.record_a = p.record_a AND q.record_b = p.record_b)
+               ORDER BY p.id""").fetchall()
+
+    def records_by_id(self, record_ids: Iterable[int]) -> dict[int, dict]:
+        """Records with their search run (for showing a pair side by side), JSON fields decoded."""
+        ids = sorted({int(i) for i in record_ids})
+        found: dict[int, dict] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.conn.execute(
+                f"""SELECT s.*, r.search_id AS search, r.database AS database, r.is_current AS is_current
+                    FROM source_record s JOIN search_run r ON r.id = s.run_id
+                    WHERE s.id IN ({", ".join("?" * len(chunk))})""", chunk)
+            for row in rows:
+                item = dict(row)
+                for key in _JSON_FIELDS | {"raw"}:
+                    item[key] = json.loads(item[key])
+                found[item["id"]] = item
+        return found
+
+    def dedup_rows(self) -> list[dict]:
+        """What dedup compares, for every record of the current search runs, in import order
+        (no raw tags: they are the bulk of the store and dedup never reads them)."""
+        cursor = self.conn.execute(
+            """SELECT s.id, s.work_id, s.fingerprint, s.title, s.abstract, s.authors, s.year, s.journal,
+                      s.journal_abbrev, s.volume, s.issue, s.pages, s.doi, s.pmid, s.pmcid, s.accession,
+                      s.issn, s.isbn, s.type
+               FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1 ORDER BY s.id""")
+        rows = []
+        for row in cursor:
+            item = dict(row)
+            for key in ("authors", "accession", "issn", "isbn"):
+                item[key] = json.loads(item[key])
+            rows.append(item)
+        return rows
+
+    def work_member_ids(self, work_id: int) -> list[int]:
+        return [row[0] for row in self.conn.execute(
+            "SELECT id FROM source_record WHERE work_id = ? ORDER BY id", (work_id,))]
 
 
 def _split_sql(script: str) -> list[str]:

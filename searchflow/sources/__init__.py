@@ -47,6 +47,8 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
         header = fold_header(lines[0])
         if "title" in header or "ti" in header:
             return "csv"
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return "csv"  # the CSV importer then says which column is missing
     raise ImportProblem(
         path, 1,
         "unrecognised format; expected RIS (TY  - ...), PubMed MEDLINE (PMID- ...), Web of Science "

@@ -1,0 +1,201 @@
+"""Vetoes and decision rules: duplicate (merge), possible (review queue) or distinct.
+
+Vetoes come first and are absolute for the automatic merge: a false merge can
+silently drop a study from a review, a missed duplicate only costs a second
+screening. The same veto test runs on candidate pairs and, when clusters are
+joined, on every pair of members across the two clusters (see cluster.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .normalise import ARTICLE, CONFERENCE, NOTICE, RESPONSE
+from .score import page_arrays, pages_relation
+
+DUPLICATE, POSSIBLE, DISTINCT = "duplicate", "possible", "distinct"
+
+
+@dataclass
+class Thresholds:
+    """Similarities (0-100) the rules need; the protocol's [dedup] table can tune the main two."""
+
+    duplicate_title: float = 95.0     # title similarity for a fuzzy merge
+    possible_title: float = 85.0      # below this a pair is distinct
+    authors: float = 80.0
+    journal: float = 75.0
+
+
+class Vetoes:
+    """The veto test over any index pairs of one prepared table (numpy arrays, no per-row Python).
+
+    Volume, issue, page and year conflicts are often data-entry noise (a supplement
+    number in the volume field, an article number in the issue field), so a shared
+    DOI/PMID, or the same title, authors, first page and year, outweighs them.
+    Kinds, parts, trial registrations and different identifiers are never outweighed.
+    """
+
+    def __init__(self, prepared: pd.DataFrame):
+        get = lambda name: prepared[name].to_numpy(dtype=object)  # noqa: E731
+        self.doi = get("doi")
+        self.pmid = get("pmid")
+        self.volume = get("volume")
+        self.issue = get("issue")
+        self.first_page = get("first_page")
+        self.pages = page_arrays(prepared)
+        self.kind = get("kind")
+        self.trials = get("trials")
+        self.title = get("title")
+        self.families = get("families")
+        self.part = prepared["part"].to_numpy()
+        self.year = prepared["year"].to_numpy()
+
+    def reasons(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Why each pair (a[k], b[k]) can never be one work: "" when nothing forbids it."""
+        out = np.full(len(a), "", dtype=object)
+
+        def mark(mask: np.ndarray, reason: str) -> None:
+            free = mask & (out == "")
+            out[free] = reason
+
+        same_id = _equal(self.doi, a, b) | _equal(self.pmid, a, b)
+        same_page = pages_relation(self.pages, a, b) == 1
+        same_citation = _equal(self.volume, a, b) & same_page
+        mark(_conflict(self.doi, a, b), "different DOIs")
+        mark(_conflict(self.pmid, a, b), "different PMIDs")
+        kind_a, kind_b = self.kind[a], self.kind[b]
+        for kind, reason in ((NOTICE, "erratum/retraction vs the article"),
+                             (RESPONSE, "comment/reply vs the article")):
+            mark((kind_a == kind) != (kind_b == kind), reason)
+        conference = ((kind_a == CONFERENCE) & (kind_b == ARTICLE)) | ((kind_a == ARTICLE) & (kind_b == CONFERENCE))
+        mark(conference & ~same_id & ~same_citation, "conference abstract vs journal article")
+        mark(_disjoint(self.trials, a, b), "different trial registrations")
+        pa, pb = self.part[a], self.part[b]
+        mark((pa > 0) & (pb > 0) & (pa != pb), "different parts of a series")
+        ya, yb = self.year[a], self.year[b]
+        mark((ya > 0) & (yb > 0) & (np.abs(ya - yb) > 1) & ~same_id, "years more than one apart")
+        mark((pages_relation(self.pages, a, b) == 0) & ~same_id, "different pages")
+        numbering = (_conflict(self.volume, a, b) | (_disjoint(self.issue, a, b, sep="-") & ~same_citation)) \
+            & ~same_id & (out == "")
+        if numbering.any():
+            same_text = self._same_text(a[numbering], b[numbering]) & same_page[numbering] \
+                & (ya[numbering] == yb[numbering])
+            rows = np.nonzero(numbering)[0][~same_text]
+            out[rows] = np.where(_conflict(self.volume, a[rows], b[rows]), "different volumes", "different issues")
+        return out
+
+    def _same_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Title and authors alike enough that a numbering conflict must be a data-entry slip."""
+        titles = process.cpdist(self.title[a].tolist(), self.title[b].tolist(), scorer=fuzz.ratio, workers=1)
+        authors = process.cpdist(self.families[a].tolist(), self.families[b].tolist(),
+                                 scorer=fuzz.token_set_ratio, workers=1)
+        return (titles >= 97) & (authors >= 90) & (self.title[a] != "") & (self.families[a] != "") \
+            & (self.families[b] != "")
+
+
+def _equal(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    left, right = values[a], values[b]
+    return (left != "") & (left == right)
+
+
+def _conflict(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    left, right = values[a], values[b]
+    return (left != "") & (right != "") & (left != right)
+
+
+def _disjoint(values: np.ndarray, a: np.ndarray, b: np.ndarray, sep: str = " ") -> np.ndarray:
+    """Both filled and no word in common ("2-3" and "3" share an issue; "NCT1" and "NCT2" do not)."""
+    conflict = _conflict(values, a, b)
+    for k in np.nonzero(conflict)[0]:
+        if set(values[a[k]].split(sep)) & set(values[b[k]].split(sep)):
+            conflict[k] = False
+    return conflict
+
+
+def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None = None) -> pd.DataFrame:
+    """Adds ``outcome``, ``rule``, ``score`` and ``veto`` to the compared pairs."""
+    t = thresholds or Thresholds()
+    s = scores
+    a, b = s["a"].to_numpy(), s["b"].to_numpy()
+    veto = vetoes.reasons(a, b)
+    free = veto == ""
+
+    title = s["title"].to_numpy()
+    words = s["title_words"].to_numpy()
+    length = s["title_length_ratio"].to_numpy()
+    authors = s["authors"].to_numpy()
+    journal = s["journal"].to_numpy()
+    abstract = s["abstract"].to_numpy()
+    gap = s["year_gap"].to_numpy()
+    volume, issue = s["volume"].to_numpy(), s["issue"].to_numpy()
+    page, last_page = s["pages"].to_numpy(), s["last_page"].to_numpy()
+    no_title = title == -1
+    # ahead-of-print and final versions; a conference paper a year later at another meeting is another paper
+    near_year = (gap <= 1) & ~((s["conference"].to_numpy() == 1) & (gap == 1) & (journal < t.journal))
+    # a reprint in another journal is another record; translated journal names still share volume and pages
+    # (meeting names are written a dozen ways: "AMCIS 2017 Proceedings", "Americas Conference on ...")
+    journal_ok = (journal >= 50) | (journal == -1) | ((page == 1) & (volume == 1)) \
+        | ((s["conference"].to_numpy() == 1) & (gap == 0))
+    authors_ok = (authors >= t.authors) | (authors == -1)
+    same_numbers = s["numbers"].to_numpy() != 0  # "type 1" vs "type 2" are different studies
+    # a title cut short, or a subtitle missing, still keeps all words of the shorter title
+    partial = s["title_partial"].to_numpy()
+    title_match = (title >= t.duplicate_title) | ((words >= 98) & (length >= 0.6)) \
+        | ((partial >= 98) & (length >= 0.5) & (page == 1))
+    # something beyond title and authors that says "same publication"
+    venue = (journal >= t.journal) | (volume == 1) | (page == 1) | (abstract >= 90)
+    citation = (volume == 1) & (page == 1) & ((issue != 0) | (last_page == 1))
+
+    rule = np.full(len(s), "", dtype=object)
+    outcome = np.full(len(s), DISTINCT, dtype=object)
+
+    def apply(mask: np.ndarray, name: str, result: str) -> None:
+        take = mask & (rule == "") & free
+        rule[take] = name
+        outcome[take] = result
+
+    ident_title_ok = no_title | (title >= 80) | (words >= 90) | (abstract >= 90)
+    apply((s["doi"].to_numpy() == 1) & ident_title_ok, "exact:doi", DUPLICATE)
+    apply((s["pmid"].to_numpy() == 1) & ident_title_ok, "exact:pmid", DUPLICATE)
+    apply((s["pmcid"].to_numpy() == 1) & ident_title_ok, "exact:pmcid", DUPLICATE)
+    apply((s["accession"].to_numpy() == 1) & ident_title_ok, "exact:accession", DUPLICATE)
+    apply(title_match & authors_ok & near_year & venue & same_numbers & (authors != -1) & journal_ok,
+          "fuzzy:title+authors+venue", DUPLICATE)
+    apply((title >= 90) & citation & near_year & authors_ok & same_numbers, "fuzzy:citation", DUPLICATE)
+    # "Diminished control in crowdsourcing" = the same title with its subtitle: same pages and volume
+    apply((partial >= 98) & (s["title_short"].to_numpy() >= 12) & (page == 1)
+          & ((volume == 1) | ((volume == -1) & (journal >= t.journal))) & near_year & authors_ok & same_numbers,
+          "fuzzy:short-title+citation", DUPLICATE)
+    apply((title >= 99) & (authors >= 95) & near_year & same_numbers & (s["doi"].to_numpy() != 0) & journal_ok,
+          "fuzzy:title+authors", DUPLICATE)
+    # one journal, volume, page range, year and first author: the same paper even when one database
+    # gives the original-language title and the other a translation
+    full_range = (s["first_page"].to_numpy() == 1) & (last_page == 1) & (page == 1)
+    apply(full_range & (volume == 1) & (gap == 0) & (s["first_author"].to_numpy() == 1) & (journal >= 50)
+          & (issue != 0) & same_numbers & ~no_title, "fuzzy:citation+first-author", DUPLICATE)
+    # whole-issue records ("2015 BioIron Meeting Abstracts") have no authors or pages
+    apply((title >= 99) & (s["title_short"].to_numpy() >= 25) & (volume == 1) & (issue == 1) & (gap == 0)
+          & (journal >= t.journal) & (authors == -1) & same_numbers, "fuzzy:title+issue", DUPLICATE)
+    apply(no_title & (authors >= 95) & citation & (gap == 0) & (journal >= t.journal),
+          "fuzzy:citation-no-title", POSSIBLE)
+    apply((title >= t.possible_title) & near_year & ((authors >= 60) | (authors == -1)),
+          "review:similar", POSSIBLE)
+
+    out = s[["a", "b"]].copy()
+    out["outcome"] = outcome
+    out["rule"] = rule
+    out["veto"] = veto
+    out["score"] = _summary_score(title, authors, journal, abstract)
+    return out
+
+
+def _summary_score(*similarities: np.ndarray) -> np.ndarray:
+    """Mean of the similarities both records have, 0-1: the number a reviewer sees beside a pair."""
+    stack = np.vstack(similarities).astype(np.float32)
+    have = stack >= 0
+    total = np.where(have, stack, 0).sum(axis=0)
+    count = np.maximum(have.sum(axis=0), 1)
+    return np.round(total / count / 100.0, 3)

@@ -1,0 +1,423 @@
+"""Matching forms of each field: what two exports of one article have in common.
+
+Every function here takes one raw value and returns the form that comparisons
+use; :func:`prepare` applies them to a whole records table at once. Display
+values are never changed: these forms only decide which records are one work.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any, Iterable
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+
+from ..records import clean_text, normalise_author, normalise_doi, normalise_pmcid, \
+    normalise_pmid, normalise_year
+
+# Input columns the engine understands; missing ones are treated as empty.
+INPUT_COLUMNS = (
+    "id", "title", "authors", "year", "journal", "journal_abbrev", "volume", "issue", "pages",
+    "doi", "pmid", "pmcid", "accession", "issn", "isbn", "type", "abstract",
+)
+
+# ------------------------------------------------------------------ title
+
+_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(value: str) -> str:
+    """records.fold with an ASCII fast path: the same result, 100k records a second faster."""
+    if value.isascii():
+        return value.lower()
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", value)).lower()
+
+
+# "[Chinese]", "[Article in German]", "[published erratum appears in ...]", "(author's transl)"
+_BRACKET_TAG_RE = re.compile(
+    r"\[(?:[^\]]*\b(?:article in|in (?:chinese|german|french|spanish|russian|japanese)|"
+    r"published erratum|erratum|comment|see comments|letter|abstract|review|corrected|retracted|"
+    r"author's transl)\b[^\]]*|[a-z]+(?: and [a-z]+)?)\]",
+    re.IGNORECASE,
+)
+# "[Erratum appears in J Pediatr. 2003 Jun ..." notes, often cut off before their closing bracket
+_NOTE_TAIL_RE = re.compile(r"\[\s*(?:erratum|comment|retraction|corrected|update|see|republished|expression)[^\]]*(?:\]|$)",
+                           re.IGNORECASE)
+_AUTHOR_TRANSL_RE = re.compile(r"\((?:author'?s'? transl|authors' transl)\)", re.IGNORECASE)
+_NON_ALNUM_RE = re.compile(r"[\W_]+")   # letters of any script stay: Cyrillic and Chinese titles match too
+_SPACES_RE = re.compile(r"\s+")
+
+
+def title_key(title: Any) -> str:
+    """Lower-case ASCII words of a title: no markup, language tags, punctuation or diacritics."""
+    text = clean_text(_text(title))
+    if not text:
+        return ""
+    text = _NOTE_TAIL_RE.sub(" ", text)
+    text = re.sub(r"[\[(]?\b\d+\s+refs?\b[\])]?", " ", text, flags=re.IGNORECASE)   # "[57 refs]" tails
+    text = _BRACKET_TAG_RE.sub(" ", text)
+    text = _AUTHOR_TRANSL_RE.sub(" ", text)
+    text = fold(text).replace("&", " and ")
+    # British/American spelling pairs that differ between databases (haem/hem, -isation/-ization)
+    text = re.sub(r"\b(h|an|septic|leuk|)ae", r"\1e", text)
+    text = re.sub(r"\boe(?=[sdn])", "e", text)
+    text = re.sub(r"(?<=[a-z])is(ation|ed|ing|e)\b", r"iz\1", text)
+    return _SPACES_RE.sub(" ", _NON_ALNUM_RE.sub(" ", text)).strip()
+
+
+_NOTICE_RE = re.compile(
+    r"^(?:erratum|errata|correction|corrigendum|corrigenda|retraction|retracted|"
+    r"notice of retraction|expression of concern|withdrawn)\b", re.IGNORECASE)
+_RESPONSE_RE = re.compile(
+    r"^(?:re|reply|replies|response|responses|in reply|in response|comment|comments|commentary|"
+    r"author reply|authors reply|authors' reply|letter|correspondence|rebuttal)\b"
+    r"(?:\s+(?:to|on|regarding|re|from))?\b", re.IGNORECASE)
+_RESPONSE_TAIL_RE = re.compile(r"\b(?:reply|response to|comment on|authors' reply|author reply)\s*$", re.IGNORECASE)
+
+# Publication kinds that are never the same work as the article they concern.
+NOTICE, RESPONSE, CONFERENCE, ARTICLE = "notice", "response", "conference", "article"
+# Kinds that agree with both an article and a conference abstract.
+SUPPLEMENT, UNKNOWN = "supplement", "unknown"
+
+
+def record_kind(type_: Any, title: Any, journal: Any = "", volume: Any = "", issue: Any = "",
+                pages: Any = "") -> str:
+    """notice (erratum, retraction), response (comment, reply), conference (abstract, paper), article,
+    or supplement / unknown when the record cannot tell (these agree with any kind).
+
+    Looks at the publication type, then at title openings ("Erratum:", "Reply to ...")
+    and at journal/issue wording ("Conference:", "Supplement") that vendors use when
+    the type is missing.
+    """
+    kind = fold(_text(type_))
+    title_text = clean_text(_text(title))
+    if re.search(r"errat|correct|corrigend|retract|expression of concern", kind) or _NOTICE_RE.match(title_text):
+        return NOTICE
+    if re.search(r"comment|reply|response", kind) or _RESPONSE_RE.match(title_text) \
+            or _RESPONSE_TAIL_RE.search(title_text):
+        return RESPONSE
+    if re.search(r"conference|meeting|congress|proceeding|inproceedings|abstract|poster|cpaper|\bconf\b", kind):
+        return CONFERENCE
+    venue = fold(_text(journal))
+    if re.search(r"\b(?:conference|congress|meeting|symposium|proceedings|abstracts|annual scientific|"
+                 r"scientific sessions)\b", venue):
+        return CONFERENCE
+    # a supplement issue holds meeting abstracts or ordinary papers; databases disagree on which
+    numbering = fold(f"{_text(volume)} {_text(issue)}")
+    if re.search(r"meeting|abstracts?\b|conference|congress", numbering):     # "2 MeetingAbstract"
+        return CONFERENCE
+    if re.search(r"\bsuppl|\bs\d", f"{numbering} {fold(_text(pages))}"):
+        return SUPPLEMENT
+    if kind:
+        return ARTICLE
+    # without a type only a page range says "journal article"; a single page, or none, may well
+    # be the printed meeting abstract
+    first, last = page_range(pages)
+    return ARTICLE if first and last and last != first else UNKNOWN
+
+
+# ------------------------------------------------------------------ parts, numbers, trials
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "first": 1, "second": 2, "third": 3}
+_PART_RE = re.compile(r"\b(?:part|paper|study|phase|section|chapter|volume|series)\s+([0-9]+|[ivx]+|one|two|three|four|five|six)\b"
+                      r"|\b(first|second|third)\s+(?:part|paper|report)\b")
+
+
+def part_number(title_matching: str) -> int:
+    """The part of a series a title names ("Part 2", "Part II", "second report"), or 0."""
+    match = _PART_RE.search(title_matching)
+    if not match:
+        return 0
+    value = match.group(1) or match.group(2)
+    if value.isdigit():
+        return int(value)
+    return _ROMAN.get(value, _WORDS.get(value, 0))
+
+
+_NUMBER_RE = re.compile(r"\b\d+\b")
+
+
+def title_numbers(title_matching: str) -> str:
+    """The numbers a title names, in order ("type 1" vs "type 2", "3-year" vs "5-year" follow-ups)."""
+    return " ".join(_NUMBER_RE.findall(title_matching))
+
+
+def numbers_agree(left: str, right: str) -> bool:
+    """Same numbers, one title's numbers within the other's ("[45 refs]"), or "10 000" = "10000"."""
+    if left == right or not left or not right:
+        return True
+    a, b = left.split(), right.split()
+    return set(a) <= set(b) or set(b) <= set(a) or "".join(a) == "".join(b)
+
+
+_TRIAL_RE = re.compile(
+    r"\b(NCT\s?\d{8}|ISRCTN\s?\d{8}|ACTRN\s?\d{14}|ChiCTR[-\s]?[A-Z]{0,3}-?\d{6,12}|"
+    r"CTRI/\d{4}/\d{2,3}/\d{6}|DRKS\s?\d{8}|NTR\s?\d{3,5}|IRCT\d{10,}N\d+|JPRN-[A-Z]+\d+|"
+    r"EudraCT\s?(?:number|no\.?)?\s?:?\s?\d{4}-\d{6}-\d{2}|UMIN\d{9}|KCT\d{7}|PACTR\d{15})",
+    re.IGNORECASE)
+
+
+def trial_ids(*texts: Any) -> str:
+    """Trial registration numbers named in the texts, normalised and sorted (space-joined)."""
+    found: set[str] = set()
+    for text in texts:
+        value = _text(text)
+        if not value:
+            continue
+        for match in _TRIAL_RE.findall(value):
+            found.add(re.sub(r"[\s:.]|number|no", "", match.upper().replace("EUDRACT", "EUDRACT")))
+    return " ".join(sorted(found))
+
+
+# ------------------------------------------------------------------ authors
+
+# "Adeli K.Lewis G. F." (ASySD/EndNote exports that lost their separators)
+_GLUED_AUTHORS_RE = re.compile(r"[^.;]+?\s(?:[A-Z]\.\s?)+")
+_GLUED_TEST_RE = re.compile(r"[a-z]\s(?:[A-Z]\.\s?)+[A-Z][a-z]")
+
+
+def split_authors(value: Any) -> list[str]:
+    """Author names from a list, "; "-joined, BibTeX " and "-joined or glued "Family I.Family I." text."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        names = [str(v) for v in value if str(v).strip()]
+        if len(names) == 1 and _GLUED_TEST_RE.search(names[0]):
+            return split_authors(names[0])
+        return names
+    text = _text(value).strip()
+    if not text:
+        return []
+    if ";" in text:
+        parts = text.split(";")
+    elif " and " in text:
+        parts = text.split(" and ")
+    elif _GLUED_TEST_RE.search(text):
+        parts = _GLUED_AUTHORS_RE.findall(text)
+    elif "\n" in text:
+        parts = text.split("\n")
+    else:
+        parts = [text]
+    return [p.strip() for p in parts if p.strip() and p.strip().lower() not in {"et al", "et al.", "others"}]
+
+
+_TRAILING_INITIALS_RE = re.compile(r"^([^,]+?)\s+((?:[A-Z]\.?[\s-]*){1,4})$")
+
+
+@lru_cache(maxsize=1 << 20)
+def _author_key(name: str) -> str:
+    # "Lewis G. F." (Vancouver style with dotted initials): family first, no comma
+    match = _TRAILING_INITIALS_RE.match(name.strip())
+    if match and "," not in name:
+        name = f"{match.group(1)}, {match.group(2)}"
+    family, _, initials = normalise_author(name).partition(",")
+    family = re.sub(r"[^a-z ]", "", fold(family)).strip()
+    return f"{family} {fold(initials).strip()[:1]}".strip()
+
+
+_NO_AUTHOR = {"anonymous", "anon", "[anonymous]", "n/a", "na", "unknown", "no authorship indicated"}
+
+
+def author_keys(value: Any) -> list[str]:
+    """Matching form of each author: folded family name and first initial ("smith j"), as records.author_key."""
+    keys = []
+    for name in split_authors(value):
+        if name.strip().lower() in _NO_AUTHOR:
+            continue
+        key = _author_key(name)
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def family_names(keys: list[str], limit: int = 8) -> str:
+    """Family names only (initials differ between "J" and "Julia"), first ``limit`` authors."""
+    return " ".join(k.rsplit(" ", 1)[0] if " " in k else k for k in keys[:limit])
+
+
+# ------------------------------------------------------------------ journal, volume, issue, pages
+
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "a", "an", "de", "la", "le", "des", "du", "und", "fur",
+                 "journal", "j", "jour"}
+
+
+def journal_key(value: Any) -> str:
+    """Journal name with each word cut to 3 letters, so "Nat Rev Nephrol" meets "Nature Reviews Nephrology"."""
+    text = fold(clean_text(_text(value)))
+    text = re.split(r"\s*[.:]\s*(?:conference|meeting|congress)\b", text)[0]  # "Circulation. Conference: ..."
+    text = re.sub(r"\(.*?\)", " ", text).replace("&", " and ")
+    words = [w for w in _NON_ALNUM_RE.sub(" ", text).split() if w not in _JOURNAL_STOP]
+    return " ".join(w[:3] for w in words)
+
+
+def journal_initials(key: str) -> str:
+    return "".join(w[0] for w in key.split())
+
+
+_NO_VALUE = {"", "na", "n/a", "unknown", "none", "null", "nan", "-"}
+
+
+def number_key(value: Any, first_only: bool = False) -> str:
+    """Volume/issue digits ("Supplement 3" -> "3", "2/3" -> "2-3"); "" when there are none.
+
+    ``first_only`` for volumes: "61 (Supplement 1)" is volume 61.
+    """
+    text = fold(_text(value)).strip()
+    if text in _NO_VALUE:
+        return ""
+    digits = [d for d in re.findall(r"\d+", text) if len(d) <= 4]   # "e0143396" in an issue field is no issue
+    return "-".join(d.lstrip("0") or "0" for d in digits[: 1 if first_only else 2])
+
+
+def page_prefix(value: Any) -> str:
+    """Letters before the first page: "e" (PLoS), "a"/"c" (BMJ article numbers), "s" (supplements)."""
+    match = re.match(r"\s*([a-z]*)\s*\d", fold(_text(value)))
+    return match.group(1) if match else ""
+
+
+def page_bounds(first: str, last: str) -> tuple[int, int]:
+    """Numeric (low, high) page interval, (-1, -1) when unknown; a reversed range is put right."""
+    if not first.isdigit():
+        return -1, -1
+    low = int(first[-9:])
+    high = int(last[-9:]) if last.isdigit() else low
+    return min(low, high), max(low, high)
+
+
+def page_range(value: Any) -> tuple[str, str]:
+    """(first, last) page as written without prefixes; "e1129-38" -> ("1129", "1138")."""
+    text = fold(_text(value)).strip()
+    if text in _NO_VALUE or "pagination" in text:
+        return "", ""
+    parts = [p for p in re.split(r"\s*(?:-+|\u2013|\u2014|\bto\b)\s*", text) if p]
+    if not parts:
+        return "", ""
+    first = re.sub(r"[^0-9a-z]", "", parts[0])
+    last = re.sub(r"[^0-9a-z]", "", parts[-1]) if len(parts) > 1 else ""
+    first_digits = re.sub(r"^[a-z]+", "", first)
+    last_digits = re.sub(r"^[a-z]+", "", last)
+    if first_digits.isdigit() and last_digits.isdigit() and len(last_digits) < len(first_digits):
+        last_digits = first_digits[: len(first_digits) - len(last_digits)] + last_digits
+    return first_digits.lstrip("0"), last_digits.lstrip("0")
+
+
+# ------------------------------------------------------------------ identifiers
+
+def doi_key(value: Any) -> str:
+    """Normalised DOI; Cochrane review versions (".pub2") are one work in the duplicate definition."""
+    text = _text(value)
+    doi = normalise_doi(unquote(text) if "%" in text else text)   # "%2817%29" in Embase links
+    if doi.startswith("10.1002/14651858."):
+        doi = re.sub(r"\.pub\d+$", "", doi)
+    return doi
+
+
+def accession_keys(value: Any) -> str:
+    """Accession numbers shared across exports as "db:id" words (dict, "db:id; ..." text)."""
+    if isinstance(value, dict):
+        # "id" is a file's own record key (CSV importer), not an accession another export shares
+        items = [f"{k}:{v}" for k, v in value.items() if v and k != "id"]
+    else:
+        items = [p.strip() for p in _text(value).split(";") if p.strip()]
+    return " ".join(sorted(fold(i).replace(" ", "") for i in items))
+
+
+# ------------------------------------------------------------------ the whole table
+
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """The matching form of every record, one row per input row, in input order."""
+    df = records.reset_index(drop=True)
+    n = len(df)
+
+    def col(name: str) -> list[Any]:
+        return df[name].tolist() if name in df.columns else [""] * n
+
+    titles = _each(title_key, col("title"))
+    keys = [author_keys(a) for a in col("authors")]
+    journal_keys = _each(journal_key, col("journal"))
+    abbrevs = _each(journal_key, col("journal_abbrev"))
+    journals = [j or a for j, a in zip(journal_keys, abbrevs)]
+    pages = _each(page_range, col("pages"))
+    years = [normalise_year(_text(y)) for y in col("year")]
+    out = pd.DataFrame({
+        "title": titles,
+        "title_compact": [t.replace(" ", "") for t in titles],
+        "authors": [" ".join(k) for k in keys],
+        "families": [family_names(k) for k in keys],
+        "first_author": [k[0].rsplit(" ", 1)[0] if k else "" for k in keys],
+        "author_count": np.array([len(k) for k in keys], dtype=np.int32),
+        "year": np.array([y if y is not None else -1 for y in years], dtype=np.int32),
+        "journal": journals,
+        "journal_abbrev": [a or j for a, j in zip(abbrevs, journals)],
+        "volume": _each(lambda v: number_key(v, first_only=True), col("volume")),
+        "issue": _each(number_key, col("issue")),
+        "first_page": [p[0] for p in pages],
+        "last_page": [p[1] for p in pages],
+        "page_prefix": _each(page_prefix, col("pages")),
+        "doi": [doi_key(d) for d in col("doi")],
+        "pmid": [normalise_pmid(_text(p)) for p in col("pmid")],
+        "pmcid": [normalise_pmcid(_text(p)) for p in col("pmcid")],
+        "accession": [accession_keys(a) for a in col("accession")],
+        "kind": [record_kind(t, ti, j, v, i, p) for t, ti, j, v, i, p in zip(
+            col("type"), col("title"), col("journal"), col("volume"), col("issue"), col("pages"))],
+        "part": np.array([part_number(t) for t in titles], dtype=np.int32),
+        "numbers": [title_numbers(t) for t in titles],
+        "trials": [trial_ids(t, a) for t, a in zip(col("title"), col("abstract"))],
+        "abstract": [_abstract_key(a) for a in col("abstract")],
+    })
+    out["journal_initials"] = [journal_initials(j) for j in out["journal"]]
+    bounds = np.array([page_bounds(f, l) for f, l in pages], dtype=np.int64).reshape(-1, 2)
+    out["page_low"], out["page_high"] = bounds[:, 0], bounds[:, 1]
+    return out
+
+
+def _each(func, values: list[Any]) -> list[Any]:
+    """func over values, computed once per distinct value (journals, volumes, pages repeat a lot)."""
+    seen: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        key = value if isinstance(value, (str, int, float)) or value is None else repr(value)
+        if key not in seen:
+            seen[key] = func(value)
+        out.append(seen[key])
+    return out
+
+
+def _abstract_key(value: Any) -> str:
+    """First 300 characters of the folded abstract: enough to tell two abstracts apart, cheap to compare."""
+    text = _text(value)[:400]
+    if not text:
+        return ""
+    return _SPACES_RE.sub(" ", _NON_ALNUM_RE.sub(" ", fold(clean_text(text)))).strip()[:300]
+
+
+def _text(value: Any) -> str:
+    """A cell as text; NaN, None and the literal "NA" of R exports are empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    text = str(value)
+    return "" if text.strip() in {"NA", "nan", "None"} else text
+
+
+def completeness(records: pd.DataFrame) -> np.ndarray:
+    """How complete each record is: filled fields, plus a point for an abstract and a DOI."""
+    score = np.zeros(len(records), dtype=np.float64)
+    for name in INPUT_COLUMNS[1:]:
+        if name in records.columns:
+            score += np.array([bool(_text(v).strip()) for v in records[name].tolist()], dtype=np.float64)
+    for name in ("abstract", "doi"):
+        if name in records.columns:
+            score += np.array([bool(_text(v).strip()) for v in records[name].tolist()], dtype=np.float64)
+    return score
+
+
+def texts(values: Iterable[Any]) -> list[str]:
+    return [_text(v) for v in values]

@@ -1,0 +1,255 @@
+"""Deduplication inside a project: incremental passes over the store, the review queue, reversible merges.
+
+A pass compares the records imported since the previous pass with every current
+record (old records were compared with each other before), starting from the
+works as they stand, so earlier merges and reviewers' splits are kept. A merge
+moves records between works and logs a merge_event per record; pair_decision
+holds the review queue ('possible') and reviewers' verdicts ('same' /
+'different'), which every later pass applies before any rule. Verdicts are
+matched to records by fingerprint too, so they survive a new version of an export.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..store import Store
+from .decide import DUPLICATE, Thresholds
+from .engine import deduplicate
+
+VERDICTS = ("same", "different")
+
+
+class DedupError(Exception):
+    """A review action that cannot be done as asked (unknown pair, a verdict that contradicts another)."""
+
+
+@dataclass
+class DedupSummary:
+    """What one pass did."""
+
+    records: int = 0         # current records
+    compared: int = 0        # records new to this pass
+    merged: int = 0          # records moved into another work
+    possible: int = 0        # pairs newly sent to review
+    waiting: int = 0         # possible pairs waiting for a reviewer
+    works: int = 0           # works after the pass
+
+    def describe(self) -> str:
+        if not self.compared:
+            return f"dedup: no new records; {self.waiting} possible pairs to review"
+        return (f"dedup: {self.merged} duplicates merged, {self.waiting} possible pairs to review "
+                f"({self.compared} new records compared; {self.records} records in {self.works} works)")
+
+
+@dataclass
+class PossiblePair:
+    """A pair waiting for review, each side a stored record (dict) with its search and database."""
+
+    id: int
+    record_a: dict
+    record_b: dict
+    score: float | None
+
+
+def thresholds_from(protocol: Any) -> Thresholds:
+    """The protocol's [dedup] duplicate_threshold / possible_threshold (0-1 or 0-100) over the defaults."""
+    settings = getattr(protocol, "dedup", None) or {}
+    thresholds = Thresholds()
+    for key, attribute in (("duplicate_threshold", "duplicate_title"), ("possible_threshold", "possible_title")):
+        if key in settings:
+            value = float(settings[key])
+            setattr(thresholds, attribute, value * 100 if value <= 1 else value)
+    return thresholds
+
+
+def dedup_project(store: Store, protocol: Any = None, full: bool = False) -> DedupSummary:
+    """One dedup pass over the store, in one transaction. ``full`` compares every record again."""
+    with store.transaction():
+        rows = store.dedup_rows()
+        summary = DedupSummary(records=len(rows))
+        if not rows:
+            return summary
+        checkpoint = 0 if full else store.dedup_checkpoint()
+        table = pd.DataFrame(rows)
+        ids = table["id"].to_numpy()
+        new = ids > checkpoint
+        summary.compared = int(new.sum())
+        if not summary.compared:
+            summary.waiting = len(possible_pairs(store))
+            summary.works = int(table["work_id"].nunique())
+            return summary
+        same, different = _reviewer_pairs(store, table)
+        table["issn"] = table["issn"].map("; ".join)
+        table["isbn"] = table["isbn"].map("; ".join)
+        result = deduplicate(table, thresholds=thresholds_from(protocol), new=new,
+                             clusters=table["work_id"].to_numpy(), same=same, different=different)
+        summary.merged = store.move_records(_moves(table, result), actor="dedup")
+        possible = result.possible_pairs
+        summary.possible = store.add_possible_pairs(
+            (int(ids[a]), int(ids[b]), float(score))
+            for a, b, score in zip(possible["a"], possible["b"], possible["score"]))
+        store.add_dedup_run(int(ids.max()), summary.merged, summary.possible)
+        summary.works = int(result.records["cluster_id"].nunique())
+        summary.waiting = len(possible_pairs(store))
+    return summary
+
+
+def _reviewer_pairs(store: Store, table: pd.DataFrame) -> tuple[set, set]:
+    """Reviewers' verdicts as row pairs of ``table``, found by record id or fingerprint."""
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for row, fingerprint in enumerate(table["fingerprint"]):
+        rows_of[fingerprint].append(row)
+    same: set[tuple[int, int]] = set()
+    different: set[tuple[int, int]] = set()
+    for verdict in store.pair_verdicts():
+        if verdict["verdict"] not in VERDICTS:
+            continue
+        target = same if verdict["verdict"] == "same" else different
+        for a in rows_of.get(verdict["fingerprint_a"], []):
+            for b in rows_of.get(verdict["fingerprint_b"], []):
+                if a != b:
+                    target.add((min(a, b), max(a, b)))
+    return same, different
+
+
+def _moves(table: pd.DataFrame, result) -> list[tuple[int, int, int, str, float | None]]:
+    """(record, from work, to work, rule, score) for every record whose cluster holds another work.
+
+    A cluster keeps the work of its earliest record, so works that reviewers already
+    screened keep their id and their decisions.
+    """
+    rule_of: dict[int, tuple[str, float]] = {}
+    merged = result.pairs[result.pairs["outcome"] == DUPLICATE]
+    for a, b, rule, score in zip(merged["a"], merged["b"], merged["rule"], merged["score"]):
+        rule_of.setdefault(int(b), (rule, float(score)))
+        rule_of.setdefault(int(a), (rule, float(score)))
+    works = table["work_id"].to_numpy()
+    ids = table["id"].to_numpy()
+    clusters = result.records["cluster_id"].to_numpy()
+    first_row: dict[int, int] = {}
+    for row, cluster in enumerate(clusters):
+        first_row.setdefault(int(cluster), row)
+    moves = []
+    for row, cluster in enumerate(clusters):
+        target = int(works[first_row[int(cluster)]])
+        if int(works[row]) != target:
+            rule, score = rule_of.get(row, ("fuzzy", None))
+            moves.append((int(ids[row]), int(works[row]), target, rule, score))
+    return moves
+
+
+# ------------------------------------------------------------------ the review queue
+
+def possible_pairs(store: Store, protocol: Any = None) -> list[PossiblePair]:
+    """Pairs waiting for a reviewer: latest verdict 'possible', both records current, still two works."""
+    verdicts = store.pair_verdicts()
+    judged = {(min(v["work_a"], v["work_b"]), max(v["work_a"], v["work_b"])) for v in verdicts
+              if v["verdict"] == "different"}
+    waiting = [v for v in verdicts if v["verdict"] == "possible" and v["work_a"] != v["work_b"]
+               and (min(v["work_a"], v["work_b"]), max(v["work_a"], v["work_b"])) not in judged]
+    records = store.records_by_id([v["record_a"] for v in waiting] + [v["record_b"] for v in waiting])
+    best: dict[tuple[int, int], PossiblePair] = {}
+    for v in waiting:
+        a, b = records.get(v["record_a"]), records.get(v["record_b"])
+        if a and b and a["is_current"] and b["is_current"]:
+            works = (min(a["work_id"], b["work_id"]), max(a["work_id"], b["work_id"]))
+            pair = PossiblePair(v["id"], a, b, v["score"])
+            # one pair per two works: the verdict is about the works
+            if works not in best or (pair.score or 0) > (best[works].score or 0):
+                best[works] = pair
+    return sorted(best.values(), key=lambda p: p.id)
+
+
+def decide_pair(store: Store, protocol: Any, pair: PossiblePair | tuple[int, int], verdict: str,
+                reviewer: str) -> None:
+    """A reviewer's verdict on a pair of records: 'same' merges their works, 'different' keeps
+    (or makes) them apart; either is stored and respected by every later pass."""
+    if verdict not in VERDICTS:
+        raise DedupError(f"verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
+    if not reviewer:
+        raise DedupError("a pair verdict needs the reviewer's name")
+    a, b = (pair.record_a["id"], pair.record_b["id"]) if isinstance(pair, PossiblePair) else map(int, pair)
+    with store.transaction():
+        found = store.records_by_id([a, b])
+        for record in (a, b):
+            if record not in found:
+                raise DedupError(f"record {record} does not exist")
+        work_a, work_b = found[a]["work_id"], found[b]["work_id"]
+        if verdict == "same":
+            if work_a != work_b:
+                _refuse_if_judged_different(store, work_a, work_b)
+            store.add_pair_decision(a, b, "same", reviewer=reviewer)
+            if work_a != work_b:
+                target, source = sorted((work_a, work_b))
+                store.move_records([(r, source, target, "reviewer", None) for r in store.work_member_ids(source)],
+                                   actor=reviewer)
+        else:
+            store.add_pair_decision(a, b, "different", reviewer=reviewer)
+            if work_a == work_b:
+                # the later record leaves; its earlier work if that is empty now, else a new one
+                moving = max(a, b)
+                store.move_records([(moving, work_a, _home_work(store, moving, work_a), "split", None)],
+                                   actor=reviewer)
+
+
+def _refuse_if_judged_different(store: Store, work_a: int, work_b: int) -> None:
+    members_a, members_b = set(store.work_member_ids(work_a)), set(store.work_member_ids(work_b))
+    for v in store.pair_verdicts():
+        if v["verdict"] == "different" and (
+                (v["record_a"] in members_a and v["record_b"] in members_b)
+                or (v["record_a"] in members_b and v["record_b"] in members_a)):
+            raise DedupError(
+                f"records {v['record_a']} and {v['record_b']} of these works were judged different "
+                f"by {v['reviewer'] or 'a reviewer'}; decide that pair 'same' first")
+
+
+def _home_work(store: Store, record: int, current: int) -> int:
+    """The work a record came from before its last merge into ``current``, if nobody is in it now."""
+    for event in reversed(store.merge_events(record)):
+        if event["to_work"] == current:
+            if not store.work_member_ids(event["from_work"]):
+                return event["from_work"]
+            break
+    return store.new_work()
+
+
+def undo_merge(store: Store, event_id: int, reviewer: str) -> list[int]:
+    """Reverse one merge: the record, and the records that came with it from the same work,
+    go back to that work; they are marked 'different' from the rest so no pass merges them again.
+    Returns the records moved."""
+    if not reviewer:
+        raise DedupError("undoing a merge needs the reviewer's name")
+    with store.transaction():
+        event = store.merge_event(event_id)
+        if event is None:
+            raise DedupError(f"merge event {event_id} does not exist")
+        members = set(store.work_member_ids(event["to_work"]))
+        if event["record_id"] not in members:
+            raise DedupError(f"merge event {event_id}: record {event['record_id']} has moved since; "
+                             f"nothing to undo")
+        moving = sorted(
+            e["record_id"] for e in store.merge_events()
+            if e["from_work"] == event["from_work"] and e["to_work"] == event["to_work"]
+            and e["time"] == event["time"] and e["record_id"] in members)
+        if store.work_member_ids(event["from_work"]):
+            raise DedupError(f"merge event {event_id}: work {event['from_work']} holds other records now")
+        store.move_records([(r, event["to_work"], event["from_work"], "split", None) for r in moving],
+                           actor=reviewer)
+        for kept in sorted(members - set(moving)):
+            for moved in moving:
+                store.add_pair_decision(kept, moved, "different", reviewer=reviewer)
+    return moving
+
+
+def merge_history(store: Store, record_id: int | None = None) -> pd.DataFrame:
+    """Merge events as a table (for `searchflow dedup --history` and protocol scripts)."""
+    return pd.DataFrame([dict(e) for e in store.merge_events(record_id)],
+                        columns=["id", "record_id", "from_work", "to_work", "rule", "score", "actor", "time"])
+
+
+__all__ = ["DedupError", "DedupSummary", "PossiblePair", "dedup_project", "decide_pair", "possible_pairs",
+           "undo_merge", "merge_history", "thresholds_from"]

@@ -1,0 +1,1061 @@
+"""PubMed through NCBI's E-utilities: complete, polite, replayable searches and citation chasing.
+
+A PubMed search run is a conversation with E-utilities: esearch on the history
+server, then efetch in batches. Every response is stored (compressed) in the
+``eutils_response`` table the moment it arrives, and records are always built by
+reading those stored responses back. So a search replays offline and identically,
+and an interrupted search resumes from the batch it reached. PubMed will not page
+past the first 10,000 records of a result set, so a bigger search is split by
+publication date (and, for a single day, by PMID range) until every slice is under
+10,000; the slices' counts must add up to PubMed's total.
+
+HTTP goes through requests rather than Bio.Entrez's own opener, because Entrez
+hard-codes NCBI's URL (no mirrors, proxies or test servers), sets no timeout and
+sleeps a fixed 15 s between retries. esearch and elink replies are read with
+Bio.Entrez.read (checked against the DTDs Biopython bundles); efetch
+PubmedArticleSet XML is read with ElementTree, because Entrez.read holds a whole
+batch as nested dicts, drops the order of books among articles, refuses the
+http:// DTDs of older records and keeps inline <i>/MathML markup as literal text.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import pyexpat
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable, Iterator
+
+import requests
+from Bio import Entrez
+
+from .. import __version__
+from ..project import SearchChange
+from ..protocol import Protocol, ProtocolError, Search
+from ..records import (
+    Record, normalise_doi, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type,
+    normalise_year, normalise_issns, unique,
+)
+from ..store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+PAGE_LIMIT = 10_000          # PubMed: retstart + retmax <= 10,000 within one result set
+BATCH_SIZE = 500             # records per efetch request
+ELINK_BATCH = 100            # seeds per elink request (one LinkSet each)
+FIRST_DATE = date(1500, 1, 1)    # before PubMed's oldest publication date
+MAX_PMID = 99_999_999
+LINKNAMES = {"refs": "pubmed_pubmed_refs", "citedby": "pubmed_pubmed_citedin"}
+PUBMED_SETTINGS_KEYS = {"email", "tool", "batch_size"}
+
+
+class EutilsError(Exception):
+    """PubMed cannot be searched as asked (offline, refused, replay mismatch); one line for the user."""
+
+
+class CorruptResponse(Exception):
+    """A reply that is not the XML it should be (truncated, HTML error page): worth retrying."""
+
+
+@dataclass
+class NcbiError:
+    """An <ERROR> document: NCBI answered, but refused (stored like any reply, so replays agree)."""
+
+    message: str
+
+
+# ------------------------------------------------------------------ settings
+
+@dataclass
+class PubMedSettings:
+    """How to reach E-utilities. The API key lives only here: never stored, printed or logged."""
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = field(default=None, repr=False)
+    email: str = ""
+    tool: str = "searchflow"
+    requests_per_second: float | None = None   # None: NCBI's limit (10 with a key, else 3); 0: no limit
+    batch_size: int = BATCH_SIZE
+    timeout: float = 60.0
+    max_tries: int = 6
+    backoff: float = 1.0                        # first retry delay in seconds; doubles, at most 60
+    progress: bool = True
+
+    @classmethod
+    def from_protocol(cls, protocol: Protocol | None = None, api_key: str | None = None) -> "PubMedSettings":
+        """Settings from the protocol's [pubmed] table and the environment
+        (SEARCHFLOW_EUTILS_URL, NCBI_API_KEY, NCBI_EMAIL); ``api_key`` wins over the environment."""
+        table = (protocol.raw.get("pubmed") if protocol is not None else None) or {}
+        where = protocol.path if protocol is not None else "protocol"
+        if not isinstance(table, dict):
+            raise ProtocolError(f"{where}: pubmed: expected a table ([pubmed])")
+        for key in table:
+            if key not in PUBMED_SETTINGS_KEYS:
+                raise ProtocolError(f"{where}: pubmed.{key}: expected one of the known keys "
+                                    f"({', '.join(sorted(PUBMED_SETTINGS_KEYS))}), got {key!r}")
+        batch = table.get("batch_size", BATCH_SIZE)
+        if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= PAGE_LIMIT:
+            raise ProtocolError(f"{where}: pubmed.batch_size: expected an integer from 1 to 10000, got {batch!r}")
+        base_url = os.environ.get("SEARCHFLOW_EUTILS_URL") or DEFAULT_BASE_URL
+        return cls(
+            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            api_key=api_key or os.environ.get("NCBI_API_KEY") or None,
+            email=str(table.get("email") or os.environ.get("NCBI_EMAIL") or ""),
+            tool=str(table.get("tool") or "searchflow"),
+            batch_size=batch,
+        )
+
+
+# ------------------------------------------------------------------ HTTP
+
+class EutilsClient:
+    """POSTs to E-utilities at NCBI's pace, retrying what is worth retrying.
+
+    Always POST: the parameters (and the API key) then never appear in a URL, so
+    not in proxy logs or exception messages either.
+    """
+
+    def __init__(self, settings: PubMedSettings):
+        self.settings = settings
+        limit = settings.requests_per_second
+        if limit is None:
+            limit = 10.0 if settings.api_key else 3.0
+        # 5% over 1/limit: NCBI counts arrivals per second, and arrivals jitter
+        self.interval = 1.05 / limit if limit else 0.0
+        self._last = float("-inf")
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = f"searchflow/{__version__} (+tool={settings.tool})"
+        self.requests_made = 0
+
+    def _wait_turn(self) -> None:
+        if self.interval:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+
+    def post(self, utility: str, params: dict[str, Any], check: Callable[[bytes], Any]) -> tuple[bytes, Any]:
+        """The reply body and ``check(body)``; retries 429, 5xx, timeouts, resets and unreadable XML."""
+        s = self.settings
+        url = f"{s.base_url}{utility}.fcgi"
+        data = dict(params, tool=s.tool)
+        if s.email:
+            data["email"] = s.email
+        if s.api_key:
+            data["api_key"] = s.api_key
+        problem = ""
+        for attempt in range(1, s.max_tries + 1):
+            self._wait_turn()
+            self.requests_made += 1
+            retry_after: float | None = None
+            try:
+                response = self.http.post(url, data=data, timeout=s.timeout)
+                if response.status_code == 429 or response.status_code >= 500:
+                    problem = f"HTTP {response.status_code}"
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                elif response.status_code >= 400:
+                    raise EutilsError(f"{utility}: PubMed refused the request (HTTP {response.status_code}) "
+                                      f"at {s.base_url}")
+                else:
+                    body = response.content
+                    try:
+                        return body, check(body)
+                    except CorruptResponse as exc:
+                        problem = f"unreadable reply: {exc}"
+            except requests.Timeout:
+                problem = f"no reply within {s.timeout:g} s"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                problem = f"connection failed ({type(exc).__name__})"
+            if attempt < s.max_tries:
+                delay = retry_after if retry_after is not None else min(s.backoff * 2 ** (attempt - 1), 60.0)
+                log.warning("%s: %s; try %d of %d in %.1f s", utility, problem, attempt + 1, s.max_tries, delay)
+                time.sleep(delay)
+        raise EutilsError(f"{utility}: no usable reply from PubMed at {s.base_url} after {s.max_tries} tries "
+                          f"({problem})")
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return min(max(float(value), 0.0), 120.0) if value else None
+    except ValueError:
+        return None
+
+
+def request_json(utility: str, params: dict[str, Any]) -> str:
+    """How a request is stored and matched on replay: its own parameters only (no key, tool or email)."""
+    return json.dumps({"utility": utility, **params}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class Conversation:
+    """One search run's exchanges: stored ones replay in order, then (online) new ones go live
+    and are stored at once (each in its own commit, so an interruption loses at most one)."""
+
+    def __init__(self, store: Store, run_id: int, client: EutilsClient | None, search_id: str):
+        self.store = store
+        self.run_id = run_id
+        self.client = client
+        self.search_id = search_id
+        self.stored = store.eutils_requests(run_id)
+        self.position = 0
+
+    @property
+    def replaying(self) -> bool:
+        return self.position < len(self.stored)
+
+    def call(self, utility: str, params: dict[str, Any], check: Callable[[bytes], Any]) -> Any:
+        request = request_json(utility, params)
+        if self.position < len(self.stored):
+            seq, stored_utility, stored_request = self.stored[self.position]
+            if stored_utility == utility and stored_request == request:
+                self.position += 1
+                return check(self.store.eutils_body(self.run_id, seq))
+            if self.client is None:
+                raise EutilsError(f"search {self.search_id!r}: the stored PubMed responses do not match the "
+                                  f"requests this version makes (response {seq}); run it again with --refresh")
+            # a resumed search took another path (e.g. an expired history): drop what no longer applies
+            self.store.drop_eutils_responses(self.run_id, seq)
+            del self.stored[self.position:]
+        if self.client is None:
+            raise EutilsError(f"search {self.search_id!r}: not stored and offline")
+        body, parsed = self.client.post(utility, params, check)
+        seq = self.stored[-1][0] + 1 if self.stored else 1
+        self.store.add_eutils_response(self.run_id, seq, utility, request, body)
+        self.stored.append((seq, utility, request))
+        self.position += 1
+        return parsed
+
+
+# ------------------------------------------------------------------ reading replies
+
+@dataclass
+class EsearchResult:
+    count: int
+    ids: list[str]
+    webenv: str
+    query_key: str
+    translation: str
+    notes: list[str]
+
+
+def _entrez_read(body: bytes) -> Any:
+    try:
+        return Entrez.read(io.BytesIO(body))
+    except RuntimeError as exc:          # Entrez.read raises this for an <ERROR> document
+        return NcbiError(str(exc))
+    except ValueError as exc:            # CorruptedXMLError, NotXMLError, ... are ValueErrors
+        raise CorruptResponse(str(exc).split(". ")[0]) from None
+
+
+def read_esearch(body: bytes) -> EsearchResult | NcbiError:
+    result = _entrez_read(body)
+    if isinstance(result, NcbiError):
+        return result
+    if "Count" not in result:
+        raise CorruptResponse("esearch reply without a Count")
+    notes: list[str] = []
+    for group in ("ErrorList", "WarningList"):
+        for kind, values in (result.get(group) or {}).items():
+            for value in values:
+                notes.append(f"{kind}: {value}")
+    return EsearchResult(
+        count=int(result["Count"]), ids=[str(i) for i in result.get("IdList", [])],
+        webenv=str(result.get("WebEnv", "")), query_key=str(result.get("QueryKey", "")),
+        translation=str(result.get("QueryTranslation", "")), notes=notes,
+    )
+
+
+def read_elink(body: bytes) -> list[tuple[str, dict[str, list[str]]]] | NcbiError:
+    """(seed PMID, {link name: linked PMIDs}) for each LinkSet, in reply order."""
+    result = _entrez_read(body)
+    if isinstance(result, NcbiError):
+        return result
+    sets = []
+    for linkset in result:
+        ids = [str(i) for i in linkset.get("IdList", [])]
+        links = {str(db["LinkName"]): [str(link["Id"]) for link in db.get("Link", [])]
+                 for db in linkset.get("LinkSetDb", [])}
+        sets.append((ids[0] if len(ids) == 1 else ",".join(ids), links))
+    return sets
+
+
+@dataclass
+class EfetchResult:
+    pmids: list[str]
+
+
+# PMID is the first child of MedlineCitation and of BookDocument (PubMed DTD)
+_RECORD_PMID = re.compile(rb"<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
+
+
+def read_efetch(body: bytes) -> EfetchResult | NcbiError:
+    """The PMIDs of a PubmedArticleSet; records are built later from the stored body.
+
+    Checked with a bare expat pass plus a pattern, not a tree: this runs on every live batch."""
+    if b"<PubmedArticleSet" not in body[:4096]:
+        root = _efetch_root(body)           # an <ERROR> document, or garbage
+        if isinstance(root, NcbiError):
+            return root
+    try:
+        pyexpat.ParserCreate().Parse(body, True)
+    except pyexpat.ExpatError as exc:
+        raise CorruptResponse(f"not well-formed XML ({exc})") from None
+    return EfetchResult([m.decode().lstrip("0") for m in _RECORD_PMID.findall(body)])
+
+
+def _efetch_root(body: bytes) -> ET.Element | NcbiError:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise CorruptResponse(f"not well-formed XML ({exc})") from None
+    if root.tag == "PubmedArticleSet":
+        return root
+    error = root.findtext(".//ERROR") if root.tag != "ERROR" else root.text
+    if error is not None:
+        return NcbiError(error.strip())
+    raise CorruptResponse(f"expected <PubmedArticleSet>, got <{root.tag}>")
+
+
+# ------------------------------------------------------------------ PubmedArticleSet -> Record
+
+def parse_efetch(body: bytes) -> Iterator[Record]:
+    """Records of an efetch PubmedArticleSet reply, articles and books in reply order."""
+    root = _efetch_root(body)
+    if isinstance(root, NcbiError):
+        return
+    for position, node in enumerate(root, start=1):
+        if node.tag == "PubmedArticle":
+            record = parse_article(node)
+        elif node.tag == "PubmedBookArticle":
+            record = parse_book(node)
+        else:                       # DeleteCitation and the like
+            continue
+        record.line = position
+        yield record
+
+
+def _text(node: ET.Element | None) -> str:
+    """Inline markup (<i>, <sup>, MathML) flattened to its text, whitespace collapsed."""
+    if node is None:
+        return ""
+    text = (node.text or "") if len(node) == 0 else "".join(node.itertext())
+    return " ".join(text.split())
+
+
+def _all(node: ET.Element, path: str) -> list[ET.Element]:
+    """findall("A/B") through ElementTree's C fast path for plain tags (ElementPath is slow Python)."""
+    nodes = [node]
+    for tag in path.split("/"):
+        nodes = [child for parent in nodes for child in parent.findall(tag)]
+    return nodes
+
+
+def _date(node: ET.Element | None) -> str:
+    """A PubMed date as written: "2018 Sep 12", "1990 Spring", or MedlineDate "1998 Dec-1999 Jan"."""
+    if node is None:
+        return ""
+    medline = node.findtext("MedlineDate")
+    if medline:
+        return " ".join(medline.split())
+    return " ".join(v.strip() for v in (node.findtext(t) for t in ("Year", "Season", "Month", "Day")) if v)
+
+
+def _authors(author_list: ET.Element | None, raw: list, tag_: str = "Author") -> list[str]:
+    """ "Family, GI" per author (collective names as written); raw gets each name, ORCID, affiliation."""
+    names: list[str] = []
+    if author_list is None:
+        return names
+    for author in author_list.findall("Author"):
+        parts: dict[str, str] = {}
+        for child in author:                # one pass over the author's children: authors are many
+            tag = child.tag
+            if tag == "Identifier":
+                raw.append((f"{tag_}.Identifier[{child.get('Source', '')}]", _text(child)))
+            elif tag == "AffiliationInfo":
+                for affiliation in child.findall("Affiliation"):
+                    raw.append((f"{tag_}.Affiliation", _text(affiliation)))
+            else:
+                parts[tag] = _text(child)
+        if "CollectiveName" in parts:
+            name = parts["CollectiveName"]
+            raw.append(("CollectiveName", name))
+            names.append(name)
+        else:
+            last, initials, suffix = parts.get("LastName", ""), parts.get("Initials", ""), parts.get("Suffix", "")
+            full = f"{last}, {parts.get('ForeName') or initials}".strip(", ") + (f" {suffix}" if suffix else "")
+            raw.append((tag_, full))
+            names.append(f"{last}, {initials}" if initials else last)
+    return [n for n in names if n]
+
+
+def _abstract(node: ET.Element | None, raw: list) -> str:
+    """Structured abstracts keep their section labels ("METHODS: ...", one section a line)."""
+    if node is None:
+        return ""
+    sections = []
+    for part in node.findall("AbstractText"):
+        label = part.get("Label", "")
+        text = _text(part)
+        raw.append((f"AbstractText[{label}]" if label else "AbstractText", text))
+        sections.append(f"{label}: {text}" if label else text)
+    copyright_ = _text(node.find("CopyrightInformation"))
+    if copyright_:
+        raw.append(("CopyrightInformation", copyright_))
+    return "\n".join(s for s in sections if s)
+
+
+def _article_ids(node: ET.Element | None, raw: list) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    if node is None:
+        return ids
+    for article_id in node.findall("ArticleId"):
+        kind, value = article_id.get("IdType", ""), _text(article_id)
+        raw.append((f"ArticleId[{kind}]", value))
+        ids.setdefault(kind, value)
+    return ids
+
+
+def _mesh_and_keywords(citation: ET.Element, raw: list) -> list[str]:
+    """Author keywords, then MeSH descriptors; raw keeps MEDLINE's "*Major/*qualifier" form."""
+    keywords, mesh = [], []
+    for keyword in _all(citation, "KeywordList/Keyword"):
+        text = _text(keyword)
+        raw.append(("Keyword", text))
+        keywords.append(text)
+    for heading in _all(citation, "MeshHeadingList/MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        name = _text(descriptor)
+        value = ("*" if descriptor is not None and descriptor.get("MajorTopicYN") == "Y" else "") + name
+        for qualifier in heading.findall("QualifierName"):
+            value += "/" + ("*" if qualifier.get("MajorTopicYN") == "Y" else "") + _text(qualifier)
+        raw.append(("MeshHeading", value))
+        mesh.append(name)
+    return unique(keywords + mesh)
+
+
+def parse_article(node: ET.Element) -> Record:
+    """One <PubmedArticle>; ids come from MedlineCitation/PMID and PubmedData/ArticleIdList only,
+    never from the references or comments/corrections that carry their own."""
+    raw: list[tuple[str, str]] = []
+    citation = node.find("MedlineCitation")
+    article = citation.find("Article") if citation is not None else None
+    if citation is None or article is None:
+        raise CorruptResponse("PubmedArticle without MedlineCitation/Article")
+    pmid = normalise_pmid(citation.findtext("PMID"))
+    raw.append(("PMID", pmid))
+    if citation.get("Status"):
+        raw.append(("Status", citation.get("Status")))
+    title = _text(article.find("ArticleTitle"))
+    raw.append(("ArticleTitle", title))
+    vernacular = _text(article.find("VernacularTitle"))
+    if vernacular:
+        raw.append(("VernacularTitle", vernacular))
+    abstract = _abstract(article.find("Abstract"), raw)
+    for other in citation.findall("OtherAbstract"):
+        raw.append((f"OtherAbstract[{other.get('Language', '')}]",
+                    " ".join(_text(p) for p in other.findall("AbstractText"))))
+    authors = _authors(article.find("AuthorList"), raw)
+
+    journal = article.find("Journal")
+    journal_title = _text(journal.find("Title")) if journal is not None else ""
+    iso = _text(journal.find("ISOAbbreviation")) if journal is not None else ""
+    issue_node = journal.find("JournalIssue") if journal is not None else None
+    volume = _text(issue_node.find("Volume")) if issue_node is not None else ""
+    issue = _text(issue_node.find("Issue")) if issue_node is not None else ""
+    pub_date = _date(issue_node.find("PubDate")) if issue_node is not None else ""
+    raw += [("Journal", journal_title), ("ISOAbbreviation", iso)]
+    issns = []
+    if journal is not None:
+        for issn in journal.findall("ISSN"):
+            raw.append((f"ISSN[{issn.get('IssnType', '')}]", _text(issn)))
+            issns.append(_text(issn))
+    info = citation.find("MedlineJournalInfo")
+    if info is not None:
+        for tag in ("MedlineTA", "NlmUniqueID", "ISSNLinking"):
+            value = _text(info.find(tag))
+            if value:
+                raw.append((tag, value))
+                if tag == "ISSNLinking":
+                    issns.append(value)
+    raw += [("Volume", volume), ("Issue", issue), ("PubDate", pub_date)]
+    article_date = _date(article.find("ArticleDate"))
+    if article_date:
+        raw.append(("ArticleDate", article_date))
+
+    pagination = article.find("Pagination")
+    pages = ""
+    if pagination is not None:
+        medline_pages = _text(pagination.find("MedlinePgn"))
+        start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
+        raw.append(("MedlinePgn", medline_pages or "-".join(p for p in (start, end) if p)))
+        pages = normalise_pages(medline_pages) if medline_pages else normalise_pages(start, end)
+    elocation_doi = ""
+    for location in article.findall("ELocationID"):
+        kind = location.get("EIdType", "")
+        raw.append((f"ELocationID[{kind}]", _text(location)))
+        if kind == "doi" and not elocation_doi:
+            elocation_doi = _text(location)
+
+    languages = [_text(lang) for lang in article.findall("Language")]
+    raw += [("Language", lang) for lang in languages]
+    types = [_text(t) for t in _all(article, "PublicationTypeList/PublicationType")]
+    raw += [("PublicationType", t) for t in types]
+    keywords = _mesh_and_keywords(citation, raw)
+    for comment in _all(citation, "CommentsCorrectionsList/CommentsCorrections"):
+        ref_pmid = comment.findtext("PMID")
+        raw.append((f"CommentsCorrections[{comment.get('RefType', '')}]",
+                    _text(comment.find("RefSource")) + (f" PMID: {ref_pmid.strip()}" if ref_pmid else "")))
+
+    pubmed_data = node.find("PubmedData")
+    ids = _article_ids(pubmed_data.find("ArticleIdList") if pubmed_data is not None else None, raw)
+    if pubmed_data is not None and pubmed_data.findtext("PublicationStatus"):
+        raw.append(("PublicationStatus", pubmed_data.findtext("PublicationStatus").strip()))
+
+    year = normalise_year(pub_date) or normalise_year(article_date)
+    return Record(
+        raw=raw, title=title, abstract=abstract, authors=authors, year=year,
+        journal=journal_title, journal_abbrev=iso, volume=volume, issue=issue, pages=pages,
+        doi=normalise_doi(ids.get("doi") or elocation_doi), pmid=pmid, pmcid=normalise_pmcid(ids.get("pmc")),
+        accession={"pubmed": pmid} if pmid else {}, issn=normalise_issns(issns),
+        type=normalise_type(*types) or "article", language="; ".join(languages), keywords=keywords,
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "", databases=["PubMed"],
+    )
+
+
+def parse_book(node: ET.Element) -> Record:
+    """One <PubmedBookArticle>: a whole book (title = BookTitle) or a chapter (ArticleTitle in a book)."""
+    raw: list[tuple[str, str]] = []
+    document = node.find("BookDocument")
+    if document is None:
+        raise CorruptResponse("PubmedBookArticle without BookDocument")
+    pmid = normalise_pmid(document.findtext("PMID"))
+    raw.append(("PMID", pmid))
+    book = document.find("Book")
+    if book is None:
+        book = ET.Element("Book")
+    book_title = _text(book.find("BookTitle"))
+    chapter_title = _text(document.find("ArticleTitle"))
+    raw.append(("BookTitle", book_title))
+    if chapter_title:
+        raw.append(("ArticleTitle", chapter_title))
+    for label in document.findall("LocationLabel"):
+        raw.append((f"LocationLabel[{label.get('Type', '')}]", _text(label)))
+    vernacular = _text(document.find("VernacularTitle"))
+    if vernacular:
+        raw.append(("VernacularTitle", vernacular))
+    for tag in ("Publisher/PublisherName", "Publisher/PublisherLocation", "CollectionTitle", "Volume", "Edition",
+                "Medium"):
+        value = _text(book.find(tag))
+        if value:
+            raw.append((tag.split("/")[-1], value))
+    pub_date = _date(book.find("PubDate"))
+    raw.append(("PubDate", pub_date))
+    isbns = [_text(i) for i in book.findall("Isbn")]
+    raw += [("Isbn", i) for i in isbns]
+
+    authors: list[str] = []
+    for author_list in list(book.findall("AuthorList")) + list(document.findall("AuthorList")):
+        if author_list.get("Type") == "editors":
+            _authors(author_list, raw, tag_="Editor")
+        else:
+            authors += _authors(author_list, raw)
+    abstract = _abstract(document.find("Abstract"), raw)
+    languages = [_text(lang) for lang in document.findall("Language")]
+    raw += [("Language", lang) for lang in languages]
+    types = [_text(t) for t in document.findall("PublicationType")]
+    raw += [("PublicationType", t) for t in types]
+    keywords = []
+    for keyword in _all(document, "KeywordList/Keyword"):
+        raw.append(("Keyword", _text(keyword)))
+        keywords.append(_text(keyword))
+    pages = ""
+    pagination = document.find("Pagination")
+    if pagination is not None:
+        pages = normalise_pages(_text(pagination.find("MedlinePgn")) or _text(pagination.find("StartPage")),
+                                _text(pagination.find("EndPage")))
+        raw.append(("MedlinePgn", pages))
+    book_ids = _article_ids(document.find("ArticleIdList"), raw)
+    pubmed_data = node.find("PubmedBookData")
+    ids = _article_ids(pubmed_data.find("ArticleIdList") if pubmed_data is not None else None, raw)
+    elocation_doi = next((_text(e) for e in document.findall("ELocationID") if e.get("EIdType") == "doi"), "")
+    accession = {"pubmed": pmid} if pmid else {}
+    if book_ids.get("bookaccession"):
+        accession["bookaccession"] = book_ids["bookaccession"]
+    kind = "chapter" if chapter_title else "book"
+    return Record(
+        raw=raw, title=chapter_title or book_title, abstract=abstract, authors=authors,
+        year=normalise_year(pub_date), journal=book_title if chapter_title else "", volume=_text(book.find("Volume")),
+        pages=pages, doi=normalise_doi(ids.get("doi") or book_ids.get("doi") or elocation_doi), pmid=pmid,
+        pmcid=normalise_pmcid(ids.get("pmc")), accession=accession, isbn=unique(isbns),
+        type=normalise_type(*types, kind) if types else kind, language="; ".join(languages),
+        keywords=unique(keywords), url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "",
+        databases=["PubMed"],
+    )
+
+
+# ------------------------------------------------------------------ searching
+
+@dataclass
+class Slice:
+    """Part of a search PubMed will page through whole: a publication-date range, maybe a PMID range."""
+
+    mindate: date
+    maxdate: date
+    uids: tuple[int, int] | None = None
+    count: int = 0
+
+    def describe(self) -> str:
+        text = f"{self.mindate:%Y/%m/%d}-{self.maxdate:%Y/%m/%d}"
+        return text + (f" PMIDs {self.uids[0]}-{self.uids[1]}" if self.uids else "")
+
+
+@dataclass
+class SearchOutcome:
+    total: int                      # PubMed's count for the whole query, when the search began
+    translation: str
+    slices: list[Slice]             # empty when the search was under 10,000 and fetched whole
+    pmids: list[str]                # every PMID fetched, once, in fetch order
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parse_limit(value: str, end: bool) -> date | None:
+    """Protocol mindate/maxdate ("2015", "2015-06", "2015/06/30") as a day; a maxdate ends its period."""
+    if not value:
+        return None
+    parts = [int(p) for p in value.replace("-", "/").split("/") if p]
+    year, month, day = (parts + [0, 0])[:3]
+    if not month:
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    if not day:
+        if not end:
+            return date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return date(year, month, day)
+
+
+class PubMedSearch:
+    """The steps of one search over a conversation; the same steps replay from stored responses."""
+
+    def __init__(self, conversation: Conversation, query: str, *, mindate: str = "", maxdate: str = "",
+                 today: date, batch_size: int = BATCH_SIZE,
+                 progress: Callable[[int, int], None] | None = None):
+        self.conversation = conversation
+        self.query = query
+        self.explicit_dates = bool(mindate or maxdate)
+        self.lo = _parse_limit(mindate, end=False) or FIRST_DATE
+        self.hi = _parse_limit(maxdate, end=True) or date(today.year + 5, 12, 31)
+        self.batch_size = batch_size
+        self.progress = progress or (lambda done, total: None)
+        self.warnings: list[str] = []
+
+    # -- requests
+
+    def esearch(self, piece: Slice | None, retmax: int, history: bool) -> EsearchResult:
+        params: dict[str, Any] = {"db": "pubmed", "term": self._term(piece), "retmax": str(retmax)}
+        if piece is not None or self.explicit_dates:
+            lo, hi = (piece.mindate, piece.maxdate) if piece is not None else (self.lo, self.hi)
+            params.update(datetype="pdat", mindate=f"{lo:%Y/%m/%d}", maxdate=f"{hi:%Y/%m/%d}")
+        if history:
+            params["usehistory"] = "y"
+        result = self.conversation.call("esearch", params, read_esearch)
+        if isinstance(result, NcbiError):
+            raise EutilsError(f"PubMed refused the search {self.query!r}: {result.message}")
+        return result
+
+    def _term(self, piece: Slice | None) -> str:
+        if piece is None or piece.uids is None:
+            return self.query
+        return f"({self.query}) AND {piece.uids[0]}:{piece.uids[1]}[uid]"
+
+    def efetch(self, params: dict[str, Any]) -> EfetchResult | NcbiError:
+        return self.conversation.call("efetch", {"db": "pubmed", "retmode": "xml", **params}, read_efetch)
+
+    # -- the search
+
+    def run(self) -> SearchOutcome:
+        first = self.esearch(None, PAGE_LIMIT, history=True)
+        self.warnings += [f"PubMed: {note}" for note in first.notes]
+        total = first.count
+        fetched: dict[str, None] = {}
+        if total < PAGE_LIMIT:
+            slices: list[Slice] = []
+            self.fetch_slice(None, first, fetched, total)
+        else:
+            slices = self.split(Slice(self.lo, self.hi, None, total))
+            planned = sum(s.count for s in slices)
+            if planned != total:
+                self.warnings.append(f"the {len(slices)} date slices count {planned} records, "
+                                     f"PubMed's total is {total}")
+            for piece in slices:
+                self.fetch_slice(piece, self.esearch(piece, PAGE_LIMIT, history=True), fetched, total)
+        if slices:
+            final = self.esearch(None, 0, history=False).count
+            if final != total:
+                self.warnings.append(f"PubMed's total moved from {total} to {final} while the search ran; "
+                                     f"this run holds the {len(fetched)} records fetched")
+        return SearchOutcome(total, first.translation, slices, list(fetched), self.warnings)
+
+    def split(self, piece: Slice) -> list[Slice]:
+        """Halve the date range (then, within one day, the PMID range) until each slice is under 10,000."""
+        if piece.count == 0:
+            return []
+        if piece.count < PAGE_LIMIT:
+            return [piece]
+        if piece.uids is None and piece.mindate < piece.maxdate:
+            middle = piece.mindate + (piece.maxdate - piece.mindate) // 2
+            halves = [Slice(piece.mindate, middle), Slice(middle + timedelta(days=1), piece.maxdate)]
+        else:
+            lo, hi = piece.uids or (1, MAX_PMID)
+            if lo >= hi:
+                self.warnings.append(f"slice {piece.describe()} still has {piece.count} records; "
+                                     f"only the first {PAGE_LIMIT} can be fetched")
+                return [piece]
+            middle = (lo + hi) // 2
+            halves = [Slice(piece.mindate, piece.maxdate, (lo, middle)),
+                      Slice(piece.mindate, piece.maxdate, (middle + 1, hi))]
+        for half in halves:
+            half.count = self.esearch(half, 0, history=False).count
+        if sum(h.count for h in halves) != piece.count:
+            self.warnings.append(f"slice {piece.describe()} counted {piece.count} records, its halves "
+                                 f"{' + '.join(str(h.count) for h in halves)}")
+        return [s for half in halves for s in self.split(half)]
+
+    def fetch_slice(self, piece: Slice | None, result: EsearchResult, fetched: dict[str, None],
+                    total: int) -> None:
+        """efetch a slice's (or the whole search's) history set in batches, then any PMID esearch
+        listed that did not come back."""
+        if piece is not None and result.count >= PAGE_LIMIT:
+            self.warnings.append(f"slice {piece.describe()} grew to {result.count} records meanwhile")
+        expected = list(result.ids)
+        retstart, retried = 0, False
+        webenv, query_key = result.webenv, result.query_key
+        while retstart < min(result.count, PAGE_LIMIT) and webenv:
+            reply = self.efetch({"WebEnv": webenv, "query_key": query_key, "retstart": str(retstart),
+                                 "retmax": str(self.batch_size)})
+            if isinstance(reply, NcbiError):
+                if retried:
+                    raise EutilsError(f"PubMed refused to fetch records: {reply.message}")
+                # the history server forgot this set (a resumed search): search the slice again
+                retried = True
+                again = self.esearch(piece, PAGE_LIMIT, history=True)
+                webenv, query_key = again.webenv, again.query_key
+                known = set(expected)
+                expected += [i for i in again.ids if i not in known]
+                continue
+            for pmid in reply.pmids:
+                fetched.setdefault(pmid)
+            retstart += self.batch_size
+            self.progress(len(fetched), total)
+        missing = [pmid for pmid in expected if pmid not in fetched]
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start:start + self.batch_size]
+            reply = self.efetch({"id": ",".join(chunk)})
+            if isinstance(reply, NcbiError):
+                raise EutilsError(f"PubMed refused to fetch records: {reply.message}")
+            for pmid in reply.pmids:
+                fetched.setdefault(pmid)
+            self.progress(len(fetched), total)
+        gone = [pmid for pmid in expected if pmid not in fetched]
+        if gone:
+            self.warnings.append(f"{len(gone)} PMIDs listed by esearch could not be fetched "
+                                 f"(deleted or withdrawn?): {_listing(gone)}")
+
+
+def stored_records(store: Store, run_id: int) -> Iterator[Record]:
+    """The run's records, read from its stored efetch responses: each PMID once, in fetch order."""
+    seen: set[str] = set()
+    for seq, utility, _ in store.eutils_requests(run_id):
+        if utility != "efetch":
+            continue
+        for record in parse_efetch(store.eutils_body(run_id, seq)):
+            if record.pmid and record.pmid in seen:
+                continue
+            seen.add(record.pmid)
+            yield record
+
+
+def _digest(fingerprints: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for fingerprint in fingerprints:
+        digest.update(fingerprint.encode("ascii"))
+    return digest.hexdigest()
+
+
+def _listing(values: list[str], limit: int = 20) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _limits(search: Search) -> str:
+    parts = [f"{name}={value}" for name, value in (("mindate", search.mindate), ("maxdate", search.maxdate)) if value]
+    return "; ".join(parts)
+
+
+@contextmanager
+def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int], None]]:
+    """records fetched / total on stderr, shown once a search needs more than a few batches."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if total < 4 * BATCH_SIZE:
+                return
+            bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done, total=max(total, done))
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
+
+
+# ------------------------------------------------------------------ a protocol's PubMed search
+
+def run_search(store: Store, search: Search, settings: PubMedSettings, *, refresh: bool = False,
+               today: date | None = None) -> tuple[SearchChange, list[str]]:
+    """Run, resume or replay one ``connector = "pubmed"`` search; the change and report lines.
+
+    Without ``refresh`` a search already run with the same query is replayed from its stored
+    responses (offline). With ``refresh``, or a changed query, it runs again as a search update:
+    a new version, reporting new PMIDs and PMIDs no longer returned.
+    """
+    limits = _limits(search)
+    current = store.current_run(search.id)
+    same = (current is not None and current["connector"] == "pubmed" and current["query"] == search.query
+            and current["limits"] == limits)
+    if same and not refresh:
+        return _replay(store, search, current)
+
+    pending = store.pending_run(search.id)
+    if pending is not None and (pending["query"], pending["limits"]) != (search.query, limits):
+        store.discard_run(pending["id"])
+        pending = None
+    if pending is None:
+        day = today or date.today()
+        run_id = store.begin_pending_run(
+            search.id, database=search.database, method=search.method, connector="pubmed",
+            platform=search.platform or "PubMed (NCBI E-utilities)", query=search.query, limits=limits,
+            date_run=day.isoformat(), round=search.round)
+    else:
+        run_id, day = pending["id"], date.fromisoformat(pending["date_run"])
+    conversation = Conversation(store, run_id, EutilsClient(settings), search.id)
+    resumed = len(conversation.stored)
+    try:
+        with progress_bar(settings.progress, f"PubMed {search.id}") as progress:
+            outcome = PubMedSearch(conversation, search.query, mindate=search.mindate, maxdate=search.maxdate,
+                                   today=day, batch_size=settings.batch_size, progress=progress).run()
+    except EutilsError as exc:
+        if not store.eutils_requests(run_id):
+            store.discard_run(run_id)
+        raise EutilsError(f"search {search.id!r}: {exc}") from None
+
+    version, count = _complete(store, run_id, current, outcome.total, outcome.translation)
+    change = SearchChange(search.id, "new" if current is None else "changed", version, count,
+                          current["record_count"] if current is not None else 0)
+    change.warnings += [f"{search.id}: {w}" for w in outcome.warnings]
+    if not settings.email:
+        change.warnings.append("no contact email sent to NCBI: add email = \"...\" under [pubmed] in the "
+                               "protocol or set NCBI_EMAIL")
+    messages = [f"{search.id}: PubMed reported {outcome.total} hits"
+                + (f" (fetched in {len(outcome.slices)} date slices)" if outcome.slices else "")
+                + (f"; resumed after {resumed} stored responses" if resumed else "")
+                + f"; query translation: {outcome.translation}"]
+    if current is not None:
+        change.carried = store.carried_records(run_id, current["id"])
+        messages += _changes(store, search.id, current["id"], run_id)
+    return change, messages
+
+
+def _complete(store: Store, run_id: int, current: Any, hits: int | None, translation: str) -> tuple[int, int]:
+    """Records from the stored responses, and the pending run becomes current: one transaction."""
+    with store.transaction():
+        count = store.add_records(run_id, None, stored_records(store, run_id),
+                                  previous_run_id=current["id"] if current is not None else None)
+        version = store.complete_run(run_id, fingerprint=_digest(store.run_fingerprints(run_id)),
+                                     hits_reported=hits, query_translation=translation)
+    return version, count
+
+
+def _replay(store: Store, search: Search, current: Any) -> tuple[SearchChange, list[str]]:
+    """Read the current version's records again from its stored responses, offline.
+
+    Identical records: unchanged. Different (a newer reader of PubMed XML): a new version built
+    from the same stored responses, decisions carried over for records that did not change."""
+    replayed = [Store.record_fingerprint(r) for r in stored_records(store, current["id"])]
+    if replayed == store.run_fingerprints(current["id"]):
+        return SearchChange(search.id, "unchanged", current["version"], current["record_count"],
+                            current["record_count"]), []
+    run_id = store.begin_pending_run(
+        search.id, database=current["database"], method=current["method"], connector="pubmed",
+        platform=current["platform"], query=current["query"], limits=current["limits"],
+        date_run=current["date_run"], round=current["round"])
+    store.copy_eutils_responses(current["id"], run_id)
+    version, count = _complete(store, run_id, current, current["hits_reported"], current["query_translation"])
+    change = SearchChange(search.id, "changed", version, count, current["record_count"],
+                          carried=store.carried_records(run_id, current["id"]))
+    return change, [f"{search.id}: records read again from the responses stored on {current['date_run']} "
+                    f"(the PubMed reader changed); no new search was run"]
+
+
+def _changes(store: Store, search_id: str, old_run: int, new_run: int) -> list[str]:
+    old, new = set(store.run_pmids(old_run)), set(store.run_pmids(new_run))
+    added = sorted(new - old, key=int)
+    dropped = sorted(old - new, key=int)
+    lines = [f"{search_id}: search update: {len(added)} new PMIDs, {len(dropped)} no longer returned"]
+    if added:
+        lines.append(f"  new: {_listing(added)}")
+    if dropped:
+        lines.append(f"  no longer returned: {_listing(dropped)}")
+    return lines
+
+
+# ------------------------------------------------------------------ citation chasing
+
+@dataclass
+class ChaseResult:
+    """What a chase found, for the report: seeds, how each was found in PubMed, links, failures."""
+
+    search_id: str
+    direction: str
+    version: int = 0
+    seeds: dict[int, str] = field(default_factory=dict)          # work -> PMID
+    resolved_by: dict[int, str] = field(default_factory=dict)    # work -> "doi" | "title" (no PMID stored)
+    unresolved: list[tuple[int, str]] = field(default_factory=list)   # (work, title or DOI)
+    links: dict[int, int] = field(default_factory=dict)          # work -> linked records stored
+    records: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.search_id}: {self.records} records linked ({self.direction}) from "
+               f"{len(self.seeds)} seed works (version {self.version})"]
+        for work, pmid in self.seeds.items():
+            how = f", found by {self.resolved_by[work]}" if work in self.resolved_by else ""
+            out.append(f"  work {work} (PMID {pmid}{how}): {self.links.get(work, 0)} records")
+        if self.unresolved:
+            out.append(f"{len(self.unresolved)} seed works not found in PubMed (chase their references by hand):")
+            out += [f"  work {work}: {label}" for work, label in self.unresolved]
+        return out + self.warnings
+
+
+def _resolve(conversation: Conversation, term: str) -> str:
+    """The one PMID a search finds, else ""."""
+    result = conversation.call("esearch", {"db": "pubmed", "term": term, "retmax": "2"}, read_esearch)
+    if isinstance(result, NcbiError) or result.count != 1 or not result.ids:
+        return ""
+    return result.ids[0]
+
+
+def _title_term(title: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in title).split()
+    return f"\"{' '.join(words)}\"[ti]" if words else ""
+
+
+def chase(store: Store, work_ids: Iterable[int], *, direction: str = "both", settings: PubMedSettings,
+          today: date | None = None) -> ChaseResult:
+    """Reference lists (refs) and citing articles (citedby) of the seed works, through elink, stored as a
+    "citation" search run with each record's seed work. Works without a PMID are looked up by DOI,
+    then title. Chasing the same seeds in the same direction again is a new version of that run."""
+    if direction not in ("refs", "citedby", "both"):
+        raise ValueError(f"direction must be refs, citedby or both, not {direction!r}")
+    wanted = sorted({int(w) for w in work_ids})
+    if not wanted:
+        raise EutilsError("no seed works to chase")
+    known = store.work_identifiers(wanted)
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise EutilsError(f"no work with id {', '.join(map(str, unknown))} in this project")
+    linknames = [LINKNAMES[d] for d in (("refs", "citedby") if direction == "both" else (direction,))]
+    search_id = f"citation:{direction}:{hashlib.sha1(','.join(map(str, wanted)).encode()).hexdigest()[:8]}"
+    result = ChaseResult(search_id, direction)
+
+    current = store.current_run(search_id)
+    pending = store.pending_run(search_id)
+    if pending is not None:
+        store.discard_run(pending["id"])      # chases are short: start again rather than resume
+    day = today or date.today()
+    run_id = store.begin_pending_run(
+        search_id, database="PubMed", method="citation", connector="citation",
+        platform="NCBI E-utilities ELink", query="", date_run=day.isoformat())
+    conversation = Conversation(store, run_id, EutilsClient(settings), search_id)
+    try:
+        for work in wanted:
+            ident = known[work]
+            pmid = ident["pmid"]
+            if not pmid and ident["doi"]:
+                pmid = _resolve(conversation, f"\"{ident['doi']}\"[aid]")
+                if pmid:
+                    result.resolved_by[work] = "doi"
+            if not pmid and ident["title"]:
+                term = _title_term(ident["title"])
+                pmid = _resolve(conversation, term) if term else ""
+                if pmid:
+                    result.resolved_by[work] = "title"
+            if pmid:
+                result.seeds[work] = pmid
+            else:
+                result.unresolved.append((work, ident["title"] or ident["doi"] or "(no title, DOI or PMID)"))
+
+        linked: dict[int, list[str]] = {work: [] for work in result.seeds}
+        by_pmid: dict[str, list[int]] = {}
+        for work, pmid in result.seeds.items():
+            by_pmid.setdefault(pmid, []).append(work)
+        seeds = list(by_pmid)
+        for linkname in linknames:
+            for start in range(0, len(seeds), ELINK_BATCH):
+                chunk = seeds[start:start + ELINK_BATCH]
+                # a list of ids is sent as repeated id= parameters: one LinkSet per seed
+                reply = conversation.call("elink", {"dbfrom": "pubmed", "db": "pubmed", "linkname": linkname,
+                                                    "id": chunk}, read_elink)
+                if isinstance(reply, NcbiError):
+                    raise EutilsError(f"PubMed refused the citation links: {reply.message}")
+                for seed, links in reply:
+                    for work in by_pmid.get(seed, []):
+                        linked[work] += [p for p in links.get(linkname, []) if p not in linked[work]]
+        targets = list(dict.fromkeys(p for pmids in linked.values() for p in pmids))
+        for start in range(0, len(targets), settings.batch_size):
+            reply = conversation.call("efetch", {"db": "pubmed", "retmode": "xml",
+                                                 "id": ",".join(targets[start:start + settings.batch_size])},
+                                      read_efetch)
+            if isinstance(reply, NcbiError):
+                raise EutilsError(f"PubMed refused to fetch records: {reply.message}")
+    except EutilsError as exc:
+        store.discard_run(run_id)
+        raise EutilsError(f"citation chasing: {exc}") from None
+
+    records = {r.pmid: r for r in stored_records(store, run_id)}
+    missing = [p for p in targets if p not in records]
+    if missing:
+        result.warnings.append(f"{len(missing)} linked PMIDs could not be fetched: {_listing(missing)}")
+    query = (f"{' + '.join(linknames)} of PMIDs "
+             + ", ".join(f"{pmid} (work {work})" for work, pmid in result.seeds.items()))
+    with store.transaction():
+        store.update_search_run(run_id, query=query)
+        previous = current["id"] if current is not None else None
+        for work, pmids in linked.items():
+            found = [records[p] for p in pmids if p in records]
+            result.links[work] = store.add_records(run_id, None, found, previous_run_id=previous,
+                                                   seed_work_id=work)
+        result.version = store.complete_run(run_id, fingerprint=_digest(store.run_fingerprints(run_id)),
+                                            hits_reported=sum(len(p) for p in linked.values()))
+    result.records = sum(result.links.values())
+    return result

@@ -1,0 +1,204 @@
+"""Deduplication speed on generated records: 10k and 100k (1M with --million).
+
+    .venv/bin/python tests/benchmarks/bench_dedup_speed.py [--million] [--sizes 10000 100000]
+
+Each size runs in a fresh process so its peak RSS is its own. The generator
+makes real-looking records (titles from a biomedical vocabulary, author lists,
+journals with abbreviations, DOIs, PMIDs, abstracts) and about one record in
+four is another database's copy of a work with realistic variants: a typo,
+initials instead of full given names, DOI upper-cased or with a resolver prefix,
+missing fields, an ahead-of-print year, an abbreviated journal, Ovid's
+ASCII-folded names, a "[Chinese]" tag. It prints records, wall and CPU seconds
+(generating the table excluded; CPU time shows what a busy machine hides), peak
+RSS, and the found/false-merge figures on the generated truth.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from searchflow.dedup.engine import deduplicate  # noqa: E402
+from searchflow.dedup.evaluate import evaluate  # noqa: E402
+
+WORDS = (
+    "effect efficacy safety randomized controlled trial patients adults children older women men cohort study "
+    "systematic review meta analysis outcomes risk factors association mortality morbidity hospital primary care "
+    "community intervention program therapy treatment management diagnosis screening prevention cancer diabetes "
+    "heart failure stroke hypertension depression anxiety dementia asthma obesity pregnancy infection sepsis "
+    "vaccine antibiotic insulin metformin statin aspirin exercise diet nutrition sleep pain surgery anaesthesia "
+    "rehabilitation quality life cost effectiveness implementation qualitative interview experience barriers "
+    "facilitators nurse physician pharmacist social prescribing link worker loneliness wellbeing mental health "
+    "acute chronic kidney liver lung disease disorder syndrome injury trauma fracture elderly adolescent neonatal "
+    "biomarker imaging ultrasound tomography genetic variant expression protein receptor inhibitor signalling "
+    "pathway inflammation oxidative stress mitochondrial function cells mice model vivo vitro analysis national "
+    "regional rural urban low middle income countries evaluation feasibility pilot protocol follow up years months"
+).split()
+FAMILY = (
+    "Smith Jones Williams Brown Taylor Davies Wilson Evans Thomas Johnson Roberts Walker Wright Robinson Thompson "
+    "White Hughes Edwards Green Hall Wood Harris Lewis Martin Jackson Clarke Clark Turner Hill Scott Cooper Morris "
+    "Ward Moore King Watson Baker Harrison Morgan Patel Young Allen Mitchell James Anderson Phillips Lee Bell Parker "
+    "Davis Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Kim Park Choi Nguyen "
+    "Tanaka Suzuki Sato Takahashi Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann "
+    "García Fernández González Rodríguez López Martínez Sánchez Pérez Gómez Martín Jiménez Ruiz Hernández Díaz "
+    "Moreno Álvarez Muñoz Romero Alonso Gutiérrez Navarro Torres Domínguez Vázquez Ramos Gil Ramírez Serrano "
+    "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti Costa Giordano "
+    "Dubois Durand Lefèvre Moreau Laurent Simon Michel Leroy Roux David Bertrand Morel Fournier Girard Bonnet "
+    "Nielsen Jensen Hansen Pedersen Andersen Larsen Sørensen Rasmussen Jørgensen Petersen Johansson Karlsson "
+    "Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson Pettersson Öberg Åberg Kowalski Nowak Wiśniewski"
+).split()
+GIVEN = ("John Mary David Sarah Michael Anna James Laura Robert Emma Wei Li Jing Hiroshi Yuki Hans Petra Carlos "
+         "María José Luca Giulia Pierre Claire Lars Ingrid Piotr Agnieszka Ahmed Fatima Raj Priya Olu Ama").split()
+JOURNAL_WORDS = [("Journal", "J"), ("International", "Int"), ("Clinical", "Clin"), ("Medicine", "Med"),
+                 ("Research", "Res"), ("Health", "Health"), ("Nursing", "Nurs"), ("Public", "Public"),
+                 ("Psychiatry", "Psychiatry"), ("Cardiology", "Cardiol"), ("Oncology", "Oncol"),
+                 ("Pediatrics", "Pediatr"), ("Epidemiology", "Epidemiol"), ("Diabetes", "Diabetes"),
+                 ("Care", "Care"), ("Social", "Soc"), ("Science", "Sci"), ("British", "Br"),
+                 ("American", "Am"), ("European", "Eur"), ("Reviews", "Rev"), ("Annals", "Ann"),
+                 ("Primary", "Prim"), ("Geriatrics", "Geriatr"), ("Rehabilitation", "Rehabil")]
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
+    """n records and their true work ids; about a quarter are variant copies of another record."""
+    rng = np.random.default_rng(seed)
+    works = int(n / 1.33)
+    journals = []
+    for _ in range(max(50, works // 200)):
+        parts = [JOURNAL_WORDS[i] for i in rng.choice(len(JOURNAL_WORDS), size=rng.integers(2, 5), replace=False)]
+        journals.append((" ".join(p[0] for p in parts), " ".join(p[1] for p in parts)))
+    base = []
+    for w in range(works):
+        words = list(rng.choice(WORDS, size=rng.integers(6, 16)))
+        title = " ".join(words).capitalize()
+        authors = [(str(rng.choice(FAMILY)), str(rng.choice(GIVEN)), str(rng.choice(list("ABCDEFGHJKLMNPRST"))))
+                   for _ in range(rng.integers(1, 9))]
+        journal = journals[rng.integers(len(journals))]
+        year = int(rng.integers(1995, 2025))
+        first = int(rng.integers(1, 2000))
+        base.append({
+            "title": title, "authors": authors, "year": year, "journal": journal[0], "journal_abbrev": journal[1],
+            "volume": str(rng.integers(1, 120)), "issue": str(rng.integers(1, 13)),
+            "pages": f"{first}-{first + int(rng.integers(3, 15))}",
+            "doi": f"10.{rng.integers(1000, 9999)}/{journal[1].replace(' ', '').lower()}.{year}.{w:07d}"
+            if rng.random() < 0.7 else "",
+            "pmid": str(10_000_000 + w) if rng.random() < 0.5 else "",
+            "abstract": " ".join(rng.choice(WORDS, size=80)) if rng.random() < 0.6 else "",
+            "type": "article",
+        })
+    rows, truth = [], []
+    for w, record in enumerate(base):
+        rows.append(_render(record, rng, variant=False))
+        truth.append(w)
+    while len(rows) < n:
+        w = int(rng.integers(works))
+        rows.append(_render(base[w], rng, variant=True))
+        truth.append(w)
+    order = rng.permutation(len(rows))
+    table = pd.DataFrame([rows[i] for i in order])
+    table.insert(0, "id", [str(i + 1) for i in range(len(table))])
+    return table, np.array(truth)[order]
+
+
+def _render(record: dict, rng: np.random.Generator, variant: bool) -> dict:
+    out = dict(record)
+    full_names = rng.random() < 0.5
+    fold_names = variant and rng.random() < 0.3
+    names = []
+    for family, given, middle in record["authors"]:
+        family = _fold(family) if fold_names else family
+        names.append(f"{family}, {given} {middle}." if full_names else f"{family}, {given[0]}{middle}")
+    if variant and len(names) > 3 and rng.random() < 0.2:
+        names = names[:3] + ["et al."]
+    out["authors"] = "; ".join(names)
+    if not variant:
+        return out
+    title = record["title"]
+    roll = rng.random()
+    if roll < 0.2:
+        k = int(rng.integers(1, len(title) - 1))
+        title = title[:k] + title[k + 1] + title[k] + title[k + 2:]          # a swapped pair of letters
+    elif roll < 0.35:
+        title = title.upper() if rng.random() < 0.3 else title.title()
+    elif roll < 0.45:
+        title = f"{title}. [Chinese]"
+    elif roll < 0.55:
+        title = f"{title}."
+    out["title"] = title
+    if out["doi"]:
+        roll = rng.random()
+        if roll < 0.3:
+            out["doi"] = out["doi"].upper()
+        elif roll < 0.5:
+            out["doi"] = "https://doi.org/" + out["doi"]
+        elif roll < 0.65:
+            out["doi"] = ""
+    if rng.random() < 0.2:                                                  # ahead of print
+        out["year"] = record["year"] - 1
+        out["volume"] = out["issue"] = out["pages"] = ""
+    if rng.random() < 0.4:
+        out["journal"] = record["journal_abbrev"]
+    for name in ("abstract", "pmid", "issue"):
+        if rng.random() < 0.3:
+            out[name] = ""
+    return out
+
+
+def run_one(n: int) -> dict:
+    table, truth = generate(n)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = deduplicate(table)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    figures = evaluate(truth, result.records["cluster_id"])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"records": n, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak_mb),
+            "removable": figures["removable"], "found": figures["found"],
+            "false_merges": figures["false_merges"], "possible": len(result.possible_pairs),
+            "candidate_pairs": result.stats["candidate_pairs"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 records (several minutes)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(args.child)))
+        return 0
+    sizes = args.sizes + ([1_000_000] if args.million else [])
+    print(f"{'records':>9}{'seconds':>9}{'cpu s':>8}{'rec/s':>9}{'peak RSS MB':>13}{'pairs':>10}"
+          f"{'removable':>11}{'found':>8}{'false':>7}{'possible':>10}")
+    previous = None
+    for n in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True)
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            return proc.returncode
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        growth = f"  x{r['seconds'] / previous['seconds']:.1f} time for x{n / previous['records']:.0f} records" \
+            if previous else ""
+        print(f"{r['records']:>9}{r['seconds']:>9.1f}{r['cpu_seconds']:>8.1f}{r['records'] / r['seconds']:>9.0f}"
+              f"{r['peak_rss_mb']:>13}"
+              f"{r['candidate_pairs']:>10}{r['removable']:>11}{r['found']:>8}{r['false_merges']:>7}"
+              f"{r['possible']:>10}{growth}")
+        previous = r
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

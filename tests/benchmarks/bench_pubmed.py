@@ -1,0 +1,107 @@
+"""Benchmark: a 50,000-record PubMed search through efetch -> parse -> store, from a local server.
+
+The pretend PubMed runs in a child process (so its XML templating does not share our CPU
+time) with every efetch reply body prepared before timing starts; the rate limit is off.
+The search is over 10,000 hits, so the date slicing runs too. Prints records/s and peak RSS.
+
+    .venv/bin/python tests/benchmarks/bench_pubmed.py [N]
+"""
+from __future__ import annotations
+
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/ for pubmed_fakes
+
+from pubmed_fakes import EFETCH_HEAD, FakePubMed, article_xml, xml_response  # noqa: E402
+
+from searchflow.protocol import Search  # noqa: E402
+from searchflow.sources.pubmed import PubMedSettings, parse_efetch, run_search, stored_records  # noqa: E402
+from searchflow.store import Store  # noqa: E402
+
+TODAY = date(2026, 11, 22)
+
+
+def make_corpus(n: int) -> dict[int, date]:
+    rng = random.Random(42)
+    return {p: date(1995, 1, 1) + timedelta(days=rng.randrange(30 * 365))
+            for p in rng.sample(range(1_000_000, 40_000_000), n)}
+
+
+class PreparedPubMed(FakePubMed):
+    """efetch replies joined from article XML made before the clock starts."""
+
+    def __init__(self, corpus):
+        super().__init__(corpus, rich=True)
+        self.xml = {p: article_xml(p, d) for p, d in corpus.items()}
+
+    def efetch(self, form):
+        ids = self.histories[form["WebEnv"]][int(form["retstart"]):int(form["retstart"]) + int(form["retmax"])] \
+            if "WebEnv" in form else [int(i) for i in form["id"].split(",")]
+        return xml_response((EFETCH_HEAD + "<PubmedArticleSet>" + "".join(self.xml[p] for p in ids)
+                             + "</PubmedArticleSet>").encode())
+
+
+def serve(n: int, port_queue) -> None:
+    from werkzeug import Request
+    from werkzeug.serving import make_server
+
+    fake = PreparedPubMed(make_corpus(n))
+    server = make_server("127.0.0.1", 0, Request.application(fake), threaded=True)
+    port_queue.put(server.port)
+    server.serve_forever()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(n: int = 50_000) -> None:
+    ports = multiprocessing.Queue()
+    child = multiprocessing.Process(target=serve, args=(n, ports), daemon=True)
+    child.start()
+    port = ports.get(timeout=120)
+    settings = PubMedSettings(base_url=f"http://127.0.0.1:{port}/", email="bench@example.org",
+                              requests_per_second=0, progress=False)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store.open(Path(tmp) / "bench.db")
+            search = Search(id="bench", database="PubMed", connector="pubmed", query="social prescribing")
+            start = time.perf_counter()
+            change, messages = run_search(store, search, settings, today=TODAY)
+            elapsed = time.perf_counter() - start
+            run_id = store.current_run("bench")["id"]
+            requests = store.eutils_requests(run_id)
+            print(f"search run: {change.records} records in {elapsed:.2f} s = {change.records / elapsed:,.0f} records/s "
+                  f"(efetch -> parse -> store, {len(requests)} E-utilities requests, rate limit off)")
+            print(f"  {messages[0]}"[:150])
+            assert change.records == n, change.records
+
+            bodies = [store.eutils_body(run_id, seq) for seq, utility, _ in requests if utility == "efetch"]
+            size = sum(len(b) for b in bodies)
+            start = time.perf_counter()
+            parsed = sum(1 for body in bodies for _ in parse_efetch(body))
+            parse_time = time.perf_counter() - start
+            print(f"parse only: {parsed} records from {size / 1e6:.0f} MB XML in {parse_time:.2f} s = "
+                  f"{parsed / parse_time:,.0f} records/s")
+            del bodies
+            start = time.perf_counter()
+            replayed = sum(1 for _ in stored_records(store, run_id))
+            replay_time = time.perf_counter() - start
+            print(f"offline replay (decompress + parse): {replayed / replay_time:,.0f} records/s")
+            stored_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6
+            print(f"store file: {stored_mb:.0f} MB (responses zlib-compressed + records)")
+            store.close()
+    finally:
+        child.terminate()
+    print(f"peak RSS (this process): {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)

@@ -1,0 +1,178 @@
+"""Screening UI speed on a big generated project: open time and time to the next record.
+
+    .venv/bin/python tests/benchmarks/bench_tui.py [--works 100000] [--moves 200]
+
+Prints medians: opening (protocol + store + queue + first frame of the first record)
+and one move (right arrow: key to the next record's frame; "i": key to verdict committed
+and the next record's frame), in a headless Textual app. Targets: open <= 1 s, move <= 50 ms. The generated
+store is kept in the temp folder between runs.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from searchflow import protocol as protocol_module
+from searchflow.records import Record
+from searchflow.screening import decisions
+from searchflow.store import Store
+from searchflow.tui.app import ScreeningApp
+from searchflow.tui.screens import ScreeningScreen
+from textual import events
+
+PROTOCOL = """\
+[review]
+title = "Benchmark review"
+store = "bench.db"
+
+[screening]
+reviewers = ["alice", "bob"]
+exclusion_reasons = ["wrong population", "wrong intervention", "wrong design"]
+
+[screening.highlight]
+include = ["social prescrib*", "link worker*", "primary care"]
+exclude = ["child*", "protocol"]
+"""
+
+WORDS = ("social prescribing link workers primary care community loneliness older adults trial "
+         "qualitative realist evaluation mechanism context outcome patients practice health "
+         "wellbeing referral navigator volunteer children protocol randomised cohort").split()
+
+
+def generate(folder: Path, works: int, screened: int) -> Path:
+    """A protocol and a store with ``works`` works and ``screened`` of alice's verdicts."""
+    path = folder / "bench.toml"
+    path.write_text(PROTOCOL, encoding="utf-8")
+    protocol = protocol_module.load(path)
+    if protocol.store_path.exists():
+        return path
+    rng = random.Random(7)
+
+    def records():
+        for i in range(works):
+            words = [rng.choice(WORDS) for _ in range(220)]
+            yield Record(
+                raw=[("ID", str(i))], title=" ".join(rng.choice(WORDS) for _ in range(12)).capitalize(),
+                authors=[f"Author{rng.randint(1, 5000)}, {chr(65 + i % 26)}" for _ in range(rng.randint(1, 8))],
+                year=rng.randint(1990, 2024), journal=f"Journal {rng.randint(1, 800)}",
+                doi=f"10.1000/bench.{i}", type="article", keywords=rng.sample(WORDS, 4),
+                abstract=("BACKGROUND: " + " ".join(words[:60]) + ". METHODS: " + " ".join(words[60:120])
+                          + ". RESULTS: " + " ".join(words[120:190]) + ". CONCLUSIONS: " + " ".join(words[190:])
+                          + "."),
+            )
+
+    store = Store.open(protocol.store_path)
+    with store.transaction():
+        run_id = store.add_search_run("bench", database="MEDLINE", method="database", fingerprint="bench")
+        store.add_records(run_id, None, records())
+        store.finish_run(run_id)
+        for work in range(1, screened + 1):
+            store.add_decision(work, "title_abstract", "alice", "verdict", rng.choice(("include", "exclude")))
+    store.close()
+    return path
+
+
+class FrameClock:
+    """Times of the frames the app composes for the screening screen.
+
+    Textual's pilot waits for the process to look idle (about 50 ms even for an unbound
+    key), which would swamp what is measured; so keys are posted straight to the driver
+    and the time taken is key -> first frame composed after the screen changed.
+    """
+
+    def __init__(self, app: ScreeningApp):
+        self.frames: list[float] = []
+        display = app._display
+
+        def timed(screen, renderable):
+            if renderable is not None and isinstance(screen, ScreeningScreen):
+                self.frames.append(time.perf_counter())
+            return display(screen, renderable)
+
+        app._display = timed
+
+    async def frame_after(self, changed) -> float:
+        """Wait until ``changed()`` is true, then for the next frame; returns its time."""
+        while not changed():
+            await asyncio.sleep(0.0005)
+        seen = len(self.frames)
+        while len(self.frames) == seen:
+            await asyncio.sleep(0.0005)
+        return self.frames[-1]
+
+
+async def press(app: ScreeningApp, clock: FrameClock, key: str) -> float:
+    before = (app.session.position, app.session.screened)
+    started = time.perf_counter()
+    app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+    shown = await clock.frame_after(lambda: (app.session.position, app.session.screened) != before)
+    return shown - started
+
+
+async def measure(path: Path, moves: int) -> tuple[float, list[float], list[float]]:
+    started = time.perf_counter()
+    protocol = protocol_module.load(path)
+    store = Store.open(protocol.store_path)
+    app = ScreeningApp.open(store, protocol, "alice", "title_abstract")
+    clock = FrameClock(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await clock.frame_after(lambda: isinstance(app.screen, ScreeningScreen))
+        opened = first - started
+        await pilot.pause()
+        nexts = [await press(app, clock, "right") for _ in range(moves)]
+        decides = [await press(app, clock, "i") for _ in range(moves)]
+        assert app.session.screened >= moves, "verdicts were not stored"
+    store.close()
+    return opened, nexts, decides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--works", type=int, default=100_000)
+    parser.add_argument("--screened", type=int, default=5_000, help="alice's verdicts already stored")
+    parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(tempfile.gettempdir()) / f"searchflow-bench-tui-{args.works}-{args.screened}"
+    folder.mkdir(exist_ok=True)
+    t = time.perf_counter()
+    path = generate(folder, args.works, args.screened)
+    print(f"store: {folder} ({args.works} works, {args.screened} verdicts; ready in {time.perf_counter() - t:.1f} s)")
+    opens, nexts, decides = [], [], []
+    for run in range(args.runs):
+        # 'i' stores real verdicts; only the last run makes many, so the runs stay alike.
+        opened, n, d = asyncio.run(measure(path, args.moves if run == args.runs - 1 else 5))
+        opens.append(opened)
+        nexts.extend(n)
+        decides.extend(d)
+    protocol = protocol_module.load(path)
+    store = Store.open(protocol.store_path)
+    parts = {"assigned_works": [], "reviewer_verdicts": []}
+    for _ in range(3):
+        t = time.perf_counter()
+        decisions.assigned_works(store, protocol, "alice", "title_abstract")
+        parts["assigned_works"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        decisions.reviewer_verdicts(store, "alice", "title_abstract")
+        parts["reviewer_verdicts"].append(time.perf_counter() - t)
+    store.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"open (median of {len(opens)}): {statistics.median(opens) * 1000:.0f} ms  (target <= 1000 ms)")
+    print("  of which the screening rules: " + ", ".join(
+        f"{name} {statistics.median(times) * 1000:.0f} ms" for name, times in parts.items()))
+    print(f"next record, right arrow (median of {len(nexts)}): {statistics.median(nexts) * 1000:.1f} ms  "
+          f"(p95 {sorted(nexts)[int(len(nexts) * 0.95)] * 1000:.1f} ms; target <= 50 ms)")
+    print(f"verdict + next record, 'i' (median of {len(decides)}): {statistics.median(decides) * 1000:.1f} ms  "
+          f"(p95 {sorted(decides)[int(len(decides) * 0.95)] * 1000:.1f} ms)")
+    print(f"peak RSS: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""Deduplication rules on hand-made records: each normaliser, each veto, the three outcomes,
+and clusters that never bypass a veto through a chain of pairs."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from searchflow.dedup import normalise as n
+from searchflow.dedup.block import candidate_pairs
+from searchflow.dedup.cluster import ConsistentClusters
+from searchflow.dedup.decide import Vetoes
+from searchflow.dedup.engine import deduplicate, display_fields
+from searchflow.dedup.normalise import prepare
+
+
+# ------------------------------------------------------------------ normalisers
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Efficacy of <i>batroxobin</i> in stroke. [Chinese]", "efficacy of batroxobin in stroke"),
+    ("Haemolytic anaemia in children.", "hemolytic anemia in children"),
+    ("Oesophageal cancer: a randomised trial (author's transl)", "esophageal cancer a randomized trial"),
+    ("Plasmatherapy in &quot;atypical&quot; HUS", "plasmatherapy in atypical hus"),
+    ("Stegemöller’s study [Article in German]", "stegemoller s study"),
+    ("Severe deficiency of ADAMTS13.[Erratum appears in J Pediatr. 2003 Jun", "severe deficiency of adamts13"),
+    ("Colposcopy in 2008. [57 refs]", "colposcopy in 2008"),
+])
+def test_title_key(raw, expected):
+    assert n.title_key(raw) == expected
+
+
+def test_title_key_keeps_non_latin_titles():
+    assert n.title_key("Платформенная занятость: масштабы.") == "платформенная занятость масштабы"
+    assert n.fold("ЗАЙНЯТІСТЬ") == "заинятість"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Zuna, R E and Wang, S S", ["zuna r", "wang s"]),
+    ("Adeli K.Lewis G. F.Puig-Domingo M.", ["adeli k", "lewis g", "puigdomingo m"]),
+    ("Roper, Jaimie A.; Stegemöller, E. L.", ["roper j", "stegemoller e"]),
+    (["Smith, John", "Smith, J", "Anonymous"], ["smith j"]),
+    ("Schmidt, J. and Fleming, J. and et al.", ["schmidt j", "fleming j"]),
+])
+def test_author_keys_initials_full_names_and_glued_lists(raw, expected):
+    assert n.author_keys(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("e1129-38", ("1129", "1138")),
+    ("376 -- 383", ("376", "383")),
+    ("S35-S36", ("35", "36")),
+    ("1014", ("1014", "")),
+    ("No pagination specified", ("", "")),
+    ("NA", ("", "")),
+])
+def test_page_range(raw, expected):
+    assert n.page_range(raw) == expected
+
+
+def test_page_prefix_tells_article_numbers_from_pages():
+    assert n.page_prefix("e0143396") == "e"
+    assert n.page_prefix("c1804") == "c"
+    assert n.page_prefix("969-972") == ""
+
+
+@pytest.mark.parametrize("raw, first_only, expected", [
+    ("61 (Supplement 1)", True, "61"), ("Supplement 3", False, "3"), ("2/3", False, "2-3"),
+    ("UNKNOWN", False, ""), ("NA", False, ""), ("e0143396", False, ""), ("007", False, "7"),
+])
+def test_number_key(raw, first_only, expected):
+    assert n.number_key(raw, first_only=first_only) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("http://dx.doi.org/10.1016/S0025-7753%2817%2930624-3", "10.1016/s0025-7753(17)30624-3"),
+    ("https://doi.org/10.1111/HSC.12839", "10.1111/hsc.12839"),
+    ("DOI: 10.1002/14651858.CD001234.pub3", "10.1002/14651858.cd001234"),   # Cochrane versions: one work
+    ("NA", ""),
+])
+def test_doi_key(raw, expected):
+    assert n.doi_key(raw) == expected
+
+
+@pytest.mark.parametrize("journal, abbrev", [
+    ("Nature Reviews Nephrology", "Nat Rev Nephrol"),
+    ("Journal of Vascular Surgery", "J Vasc Surg"),
+    ("JPEN. Journal of parenteral and enteral nutrition", "Jpen: Journal of Parenteral & Enteral Nutrition"),
+])
+def test_journal_key_meets_abbreviations(journal, abbrev):
+    assert n.journal_key(journal) == n.journal_key(abbrev)
+
+
+def test_journal_key_drops_conference_tail():
+    assert n.journal_key("Circulation. Conference: Resuscitation Science Symposium") == n.journal_key("Circulation")
+
+
+@pytest.mark.parametrize("type_, title, journal, volume, issue, pages, expected", [
+    ("", "Erratum: Gain-of-function mutations", "", "", "", "", n.NOTICE),
+    ("Published Erratum", "Gain-of-function mutations", "", "", "", "", n.NOTICE),
+    ("", "Reply to the letter by Smith", "", "", "", "", n.RESPONSE),
+    ("Comment", "Gain-of-function mutations", "", "", "", "", n.RESPONSE),
+    ("Conference Abstract", "Anything", "Diabetes", "67", "", "", n.CONFERENCE),
+    ("", "Anything", "Diabetes. Conference: 78th Scientific Sessions", "67", "", "", n.CONFERENCE),
+    ("", "Anything", "Stroke", "44", "2 MeetingAbstract", "", n.CONFERENCE),
+    ("", "Anything", "Diabetes", "67", "Suppl 1", "A12", n.SUPPLEMENT),
+    ("", "Anything", "Diabetes", "67", "4", "", n.UNKNOWN),
+    ("", "Anything", "Diabetes", "67", "4", "100-110", n.ARTICLE),
+    ("article", "Anything", "Diabetes", "67", "4", "", n.ARTICLE),
+])
+def test_record_kind(type_, title, journal, volume, issue, pages, expected):
+    assert n.record_kind(type_, title, journal, volume, issue, pages) == expected
+
+
+@pytest.mark.parametrize("title, part", [
+    ("Stroke care, Part II: rehabilitation", 2), ("Stroke care part 1", 1), ("The second report of X", 2),
+    ("Stroke care", 0),
+])
+def test_part_number(title, part):
+    assert n.part_number(n.title_key(title)) == part
+
+
+def test_trial_ids_normalised_and_sorted():
+    assert n.trial_ids("Registered as NCT 01234567.", "ISRCTN12345678 and NCT01234567") == \
+        "ISRCTN12345678 NCT01234567"
+
+
+def test_numbers_agree():
+    assert n.numbers_agree("3", "3 45")              # a "[45 refs]" tail
+    assert n.numbers_agree("10 000", "10000")
+    assert not n.numbers_agree("1", "2")             # type 1 vs type 2 diabetes
+
+
+# ------------------------------------------------------------------ vetoes
+
+BASE = {"id": "", "title": "Exercise after stroke: a randomised controlled trial in older adults",
+        "authors": "Smith, J; Jones, A", "year": 2019, "journal": "Stroke", "volume": "50", "issue": "3",
+        "pages": "100-110", "doi": "", "type": "article", "abstract": ""}
+
+
+def frame(*changes: dict) -> pd.DataFrame:
+    rows = []
+    for k, change in enumerate(changes):
+        row = dict(BASE, id=str(k + 1))
+        row.update(change)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def veto(a: dict, b: dict) -> str:
+    vetoes = Vetoes(prepare(frame(a, b)))
+    return vetoes.reasons(np.array([0]), np.array([1]))[0]
+
+
+@pytest.mark.parametrize("a, b, reason", [
+    ({"doi": "10.1000/a"}, {"doi": "10.1000/b"}, "different DOIs"),
+    ({"pages": "100-110"}, {"pages": "200-210"}, "different pages"),
+    ({"volume": "50"}, {"volume": "51", "pages": ""}, "different volumes"),
+    ({"issue": "3"}, {"issue": "4", "pages": ""}, "different issues"),
+    ({}, {"title": "Erratum: " + BASE["title"], "pages": "111"}, "erratum/retraction vs the article"),
+    ({}, {"type": "Comment", "pages": "111"}, "comment/reply vs the article"),
+    ({"title": "Reply: " + BASE["title"]}, {}, "comment/reply vs the article"),
+    ({"type": "Conference Abstract", "volume": "49", "pages": "", "issue": ""}, {},
+     "conference abstract vs journal article"),
+    ({"abstract": "Registered NCT01234567."}, {"abstract": "Registered NCT07654321."}, "different trial registrations"),
+    ({"title": BASE["title"] + ": part 1"}, {"title": BASE["title"] + ": part 2"}, "different parts of a series"),
+    ({"year": 2015}, {"year": 2019}, "years more than one apart"),
+])
+def test_each_veto(a, b, reason):
+    assert veto(a, b) == reason
+
+
+@pytest.mark.parametrize("a, b", [
+    ({"pages": "487-488"}, {"pages": "488"}),                      # one page inside the other's range
+    ({"pages": "e12724"}, {"pages": "1-6"}),                       # article number vs printed pages
+    ({"issue": "2-3"}, {"issue": "3"}),
+    ({"doi": "10.1000/A"}, {"doi": "https://doi.org/10.1000/a"}),
+    ({"year": 2018}, {"year": 2019}),                              # ahead of print
+    ({"volume": "1"}, {"volume": "58"}),                           # same title, authors, first page and year
+    ({"type": "Conference Abstract"}, {}),                         # same volume and pages: the printed abstract
+])
+def test_no_veto_for_noise(a, b):
+    assert veto(a, b) == ""
+
+
+# ------------------------------------------------------------------ outcomes and clusters
+
+def decisions(table: pd.DataFrame) -> list[str]:
+    return deduplicate(table).records["decision"].tolist()
+
+
+def test_exact_doi_merges_despite_messy_title():
+    table = frame({"doi": "10.1000/x"}, {"doi": "10.1000/X", "title": BASE["title"].upper() + ". [Chinese]",
+                                      "authors": "Smith, John; Jones, Anne"})
+    result = deduplicate(table)
+    assert result.records["decision"].tolist() == ["unique", "duplicate"]
+    assert result.merged_pairs["rule"].tolist() == ["exact:doi"]
+
+
+def test_shared_supplement_doi_with_different_titles_is_not_a_merge():
+    table = frame({"doi": "10.2337/db18-supplement1", "title": "Insulin pumps in adolescents with type 1 diabetes",
+                   "pages": "A12"},
+                  {"doi": "10.2337/db18-supplement1", "title": "Statins after myocardial infarction in older women",
+                   "authors": "Lee, K; Park, J", "pages": "A13"})
+    assert decisions(table) == ["unique", "unique"]
+
+
+def test_fuzzy_duplicate_with_typo_initials_and_ahead_of_print():
+    table = frame({}, {"title": BASE["title"].replace("randomised", "randomsied"), "authors": "Smith, John; Jones, Anne",
+                       "year": 2018, "volume": "", "issue": "", "pages": ""})
+    assert decisions(table) == ["unique", "duplicate"]
+
+
+def test_similar_but_unconfirmed_pair_is_possible():
+    table = frame({"journal": "", "volume": "", "issue": "", "pages": ""},
+                  {"title": BASE["title"].replace("older adults", "elderly adults"),
+                   "journal": "", "volume": "", "issue": "", "pages": ""})
+    result = deduplicate(table)
+    assert result.records["decision"].tolist() == ["unique", "possible"]
+    assert len(result.possible_pairs) == 1
+
+
+def test_unrelated_records_are_distinct():
+    table = frame({}, {"title": "Statins after myocardial infarction in older women", "authors": "Lee, K"})
+    assert decisions(table) == ["unique", "unique"]
+
+
+def test_chain_never_joins_two_vetoed_records():
+    # B has no DOI and matches both A and C; A and C carry different DOIs: B may join one of them only
+    table = frame({"doi": "10.1000/a"}, {"doi": ""}, {"doi": "10.1000/c"})
+    result = deduplicate(table)
+    clusters = result.records["cluster_id"].tolist()
+    assert clusters[0] != clusters[2]
+    assert clusters[1] in (clusters[0], clusters[2])
+    blocked = result.possible_pairs
+    assert len(blocked) == 1 and "not merged" in blocked["note"].iloc[0]
+
+
+def test_consistent_clusters_check_every_cross_pair():
+    prepared = prepare(frame({"doi": "10.1000/a"}, {}, {}, {"doi": "10.1000/d"}))
+    groups = ConsistentClusters(4, Vetoes(prepared))
+    assert groups.try_union(0, 1) == ""
+    assert groups.try_union(2, 3) == ""
+    assert groups.try_union(1, 2) == "different DOIs within the cluster"
+    assert groups.find(1) != groups.find(2)
+
+
+def test_reviewer_verdicts_beat_rules():
+    table = frame({}, {}, {"title": "Statins after myocardial infarction in older women"})
+    result = deduplicate(table, same=[(0, 2)], different=[(0, 1)])
+    clusters = result.records["cluster_id"].tolist()
+    assert clusters[0] == clusters[2] != clusters[1]
+
+
+def test_blocking_finds_pairs_without_comparing_everything():
+    rng = np.random.default_rng(1)
+    words = BASE["title"].split() + "heart lung kidney liver brain cancer insulin diet sleep pain".split()
+    rows = [dict(BASE, id=str(k), title=" ".join(rng.choice(words, size=9)), authors=f"Author{k}, A",
+                 pages=f"{k * 10}-{k * 10 + 5}", volume=str(k)) for k in range(200)]
+    rows.append(dict(BASE, id="dup", title=rows[17]["title"], authors=rows[17]["authors"], pages=rows[17]["pages"],
+                     volume=rows[17]["volume"]))
+    prepared = prepare(pd.DataFrame(rows))
+    pairs = candidate_pairs(prepared)
+    assert ((pairs["a"] == 17) & (pairs["b"] == 200)).any()
+    assert len(pairs) < 200 * 199 / 2 / 10
+
+
+def test_display_fields_come_from_the_most_complete_member():
+    table = frame({"doi": "10.1000/x", "abstract": "", "journal": ""},
+                  {"doi": "10.1000/x", "abstract": "Background: something.", "type": "article"})
+    result = deduplicate(table)
+    works = display_fields(table, result)
+    assert len(works) == 1
+    assert works.loc[0, "abstract"] == "Background: something."
+    assert works.loc[0, "journal"] == "Stroke"
+    assert result.records["decision"].tolist() == ["duplicate", "unique"]

@@ -1,0 +1,265 @@
+"""PubMed searches end to end: `searchflow run`, offline replay, search updates, >10,000 hits, resuming."""
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import date, timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from conftest import shared_file
+from pubmed_fakes import FakePubMed, esearch_xml, xml_response
+from searchflow import cli
+from searchflow.project import Project
+from searchflow.protocol import ProtocolError, Search
+from searchflow.sources import pubmed
+from searchflow.sources.pubmed import EutilsError, PubMedSettings, run_search, stored_records
+from searchflow.store import Store
+
+KEY = "k3y-d0-not-st0re-0123456789abcdef"
+TODAY = date(2026, 11, 22)
+
+PROTOCOL = """
+[review]
+title = "Link workers"
+
+[pubmed]
+email = "reviewer@example.org"
+
+[[search]]
+id = "pubmed-main"
+database = "PubMed"
+connector = "pubmed"
+query = "{query}"
+"""
+
+
+@pytest.fixture
+def server():
+    httpserver = HTTPServer(threaded=True)
+    httpserver.start()
+    yield httpserver
+    if httpserver.is_running():
+        httpserver.clear()
+        httpserver.stop()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """Retries without the real back-off delays (the pace limit stays)."""
+    original = PubMedSettings.from_protocol.__func__
+
+    def from_protocol(cls, protocol=None, api_key=None):
+        return dataclasses.replace(original(cls, protocol, api_key), backoff=0.01, max_tries=2)
+    monkeypatch.setattr(PubMedSettings, "from_protocol", classmethod(from_protocol))
+
+
+def write_protocol(tmp_path, query="link workers"):
+    path = tmp_path / "review.toml"
+    path.write_text(PROTOCOL.format(query=query), encoding="utf-8")
+    return path
+
+
+def serve_real_files(server, pmids: list[str], efetch_file: str) -> None:
+    """esearch lists the PMIDs of a real recorded efetch reply, which efetch then returns."""
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_response(
+        xml_response(esearch_xml(len(pmids), pmids, "MCID_1", "1", '"link workers"[All Fields]')))
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_response(
+        xml_response(shared_file("eutils", "efetch", efetch_file).read_bytes()))
+
+
+def test_run_then_replay_offline_identically_and_key_never_stored(server, tmp_path, monkeypatch):
+    serve_real_files(server, ["11748933", "11700088"], "efetch_pubmed_2025dtd_entity.xml")
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    monkeypatch.setenv("NCBI_API_KEY", KEY)
+    protocol = write_protocol(tmp_path)
+    with Project.open(protocol) as project:
+        report = project.run()
+        (change,) = report.changes
+        assert (change.status, change.records) == ("new", 2)
+        assert any("PubMed reported 2 hits" in m and '"link workers"[All Fields]' in m for m in report.messages)
+        (run,) = project.store.search_runs()
+        assert (run["connector"], run["hits_reported"], run["version"], run["is_current"]) == ("pubmed", 2, 1, 1)
+        assert run["query"] == "link workers" and run["query_translation"] == '"link workers"[All Fields]'
+        before = project.records()
+    forms = [entry[0].form.to_dict() for entry in server.log]
+    assert [f.get("usehistory") for f in forms] == ["y", None] and forms[1]["WebEnv"] == "MCID_1"
+    assert all(f["api_key"] == KEY and f["tool"] == "searchflow" for f in forms)
+    server.stop()                                                   # offline from here on
+
+    with Project.open(protocol) as project:
+        report = project.run()
+        assert report.changes[0].status == "unchanged"
+        after = project.records()
+        assert after.equals(before)
+        replayed = list(stored_records(project.store, project.store.current_run("pubmed-main")["id"]))
+        stored = list(project.store.record_rows())
+        assert [r.pmid for r in replayed] == [s["pmid"] for s in stored] == ["11748933", "11700088"]
+        assert [[list(p) for p in r.raw] for r in replayed] == [s["raw"] for s in stored]
+        assert [r.title for r in replayed] == [s["title"] for s in stored]
+        requests = [row[0] for row in project.store.conn.execute("SELECT request FROM eutils_response")]
+        assert len(requests) == 2 and all("api_key" not in r and KEY not in r for r in requests)
+    assert KEY.encode() not in (tmp_path / "review.db").read_bytes()
+
+
+def test_never_run_and_offline_is_a_one_line_error(server, tmp_path, monkeypatch, capsys, fast_retries):
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    server.stop()
+    protocol = write_protocol(tmp_path)
+    assert cli.main(["run", str(protocol), "--api-key", KEY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("searchflow: error: search 'pubmed-main':") and "\n" not in err
+    assert KEY not in err
+    with Project.open(protocol) as project:                      # nothing half-made is left behind
+        assert project.store.search_runs() == []
+
+
+def corpus(n: int, seed: int = 7, start: date = date(1995, 1, 1), days: int = 30 * 365) -> dict[int, date]:
+    rng = random.Random(seed)
+    pmids = rng.sample(range(1_000_000, 40_000_000), n)
+    return {p: start + timedelta(days=rng.randrange(days)) for p in pmids}
+
+
+def settings_for(server, **changes) -> PubMedSettings:
+    values = dict(base_url=server.url_for("/"), email="reviewer@example.org", requests_per_second=0,
+                  backoff=0.01, progress=False)
+    values.update(changes)
+    return PubMedSettings(**values)
+
+
+def serve_fake(server, fake) -> None:
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(fake)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(fake)
+
+
+def test_search_update_reports_new_and_dropped_pmids_and_keeps_works(server, tmp_path):
+    first = FakePubMed({1001: date(2020, 1, 5), 1002: date(2021, 3, 1), 1003: date(2022, 7, 9)})
+    serve_fake(server, first)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="social prescribing")
+    change, _ = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, change.records) == ("new", 3)
+    works = {r["pmid"]: r["work_id"] for r in store.record_rows()}
+
+    server.clear()
+    second = FakePubMed({1002: date(2021, 3, 1), 1003: date(2022, 7, 9), 1004: date(2023, 1, 1)})
+    serve_fake(server, second)
+    change, _ = run_search(store, search, settings_for(server), today=TODAY)      # unchanged query, no refresh
+    assert change.status == "unchanged" and second.log == []                  # replayed; nothing asked
+    change, messages = run_search(store, search, settings_for(server), refresh=True, today=TODAY)
+    assert (change.status, change.version, change.records, change.carried) == ("changed", 2, 3, 2)
+    assert "pm: search update: 1 new PMIDs, 1 no longer returned" in messages
+    assert "  new: 1004" in messages and "  no longer returned: 1001" in messages
+    now = {r["pmid"]: r["work_id"] for r in store.record_rows()}
+    assert now["1002"] == works["1002"] and now["1003"] == works["1003"] and now["1004"] not in works.values()
+    assert [r["version"] for r in store.search_runs()] == [1, 2]
+
+
+def test_more_than_10000_hits_split_by_date_then_pmid_every_pmid_once(server, tmp_path):
+    records = corpus(1_800)
+    crowded_day = date(2020, 1, 1)              # year-only dates pile up on 1 January
+    crowd = corpus(10_200, seed=11, start=crowded_day, days=1)
+    fake = FakePubMed({**records, **crowd}, year_only=set(crowd))
+    serve_fake(server, fake)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="big", database="PubMed", connector="pubmed", query="humans")
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+
+    pmids = store.run_pmids(store.current_run("big")["id"])
+    assert len(pmids) == len(set(pmids)) == 12_000
+    assert set(map(int, pmids)) == set(fake.corpus)
+    assert change.warnings == []                              # slices added up; total did not move
+    assert any("PubMed reported 12000 hits (fetched in" in m for m in messages)
+    histories = [f for f in fake.requests("esearch") if f.get("usehistory") == ["y"]]
+    slices = histories[1:]                                      # the first one asked for everything
+    assert all(len(fake.matching({k: v[0] for k, v in f.items()})) < 10_000 for f in slices)
+    assert any("[uid]" in f["term"][0] for f in slices)        # the crowded day needed PMID ranges
+    assert all(int(f["retstart"][0]) < 10_000 for f in fake.requests("efetch"))
+    assert store.current_run("big")["hits_reported"] == 12_000
+
+
+def test_total_moving_during_the_search_is_reported(server, tmp_path):
+    fake = FakePubMed(corpus(10_050))
+    fake.after_first_search = lambda f: f.corpus.update({39_999_999: date(2024, 5, 5), 39_999_998: date(2001, 2, 2)})
+    serve_fake(server, fake)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="moving", database="PubMed", connector="pubmed", query="q")
+    change, _ = run_search(store, search, settings_for(server), today=TODAY)
+    assert any("total moved from 10050 to 10052" in w for w in change.warnings)
+    assert any("slices count 10052 records, PubMed's total is 10050" in w for w in change.warnings)
+    assert change.records == 10_052
+
+
+class FailingAfter:
+    """The fake PubMed, but every efetch after the first ``n`` answers HTTP 500."""
+
+    def __init__(self, fake, n):
+        self.fake, self.n = fake, n
+
+    def __call__(self, request):
+        if request.path.endswith("efetch.fcgi"):
+            if self.n <= 0:
+                return Response("Internal Server Error", status=500)
+            self.n -= 1
+        return self.fake(request)
+
+
+def test_interrupted_search_resumes_from_the_batch_reached(server, tmp_path):
+    records = corpus(2_400)
+    first = FakePubMed(records)
+    handler = FailingAfter(first, 3)
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(handler)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(handler)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    with pytest.raises(EutilsError, match="HTTP 500"):
+        run_search(store, search, settings_for(server, max_tries=2), today=TODAY)
+    assert store.current_run("pm") is None
+    pending = store.pending_run("pm")
+    assert [u for _, u, _ in store.eutils_requests(pending["id"])] == ["esearch", "efetch", "efetch", "efetch"]
+
+    server.clear()
+    second = FakePubMed(records, webenv_prefix="MCID_new")   # a restarted PubMed: old history sets are gone
+    serve_fake(server, second)
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, change.records) == ("new", 2_400)
+    assert "resumed after 4 stored responses" in messages[0]
+    asked = [(utility, form.get("WebEnv", [""])[0], form.get("retstart", [""])[0]) for _, utility, form in second.log]
+    assert asked == [("efetch", "MCID_fake0", "1500"),            # the stored history set: expired
+                     ("esearch", "", ""),                         # so the search is run again
+                     ("efetch", "MCID_new0", "1500"), ("efetch", "MCID_new0", "2000")]
+    assert sorted(map(int, store.run_pmids(store.current_run("pm")["id"]))) == sorted(records)
+
+
+def test_changed_query_is_a_new_version_and_pubmed_table_is_checked(server, tmp_path, monkeypatch):
+    fake = FakePubMed({5: date(2020, 1, 1)})
+    serve_fake(server, fake)
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    protocol = write_protocol(tmp_path, "first query")
+    with Project.open(protocol) as project:
+        project.run()
+    write_protocol(tmp_path, "second query")
+    with Project.open(protocol) as project:
+        report = project.run()
+        assert (report.changes[0].status, report.changes[0].version) == ("changed", 2)
+        assert project.store.current_run("pubmed-main")["query"] == "second query"
+    assert [f["term"] for f in fake.requests("esearch")] == [["first query"], ["second query"]]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROTOCOL.format(query="q").replace('email = "reviewer@example.org"', 'api_key = "x"'))
+    with Project.open(bad) as project, pytest.raises(ProtocolError, match="pubmed.api_key"):
+        project.run()
+
+
+def test_progress_is_reported_as_records_arrive(server, tmp_path):
+    fake = FakePubMed(corpus(1_200))
+    serve_fake(server, fake)
+    store = Store.open(tmp_path / "p.db")
+    run_id = store.begin_pending_run("pm", database="PubMed", method="database", connector="pubmed")
+    seen: list[tuple[int, int]] = []
+    conversation = pubmed.Conversation(store, run_id, pubmed.EutilsClient(settings_for(server)), "pm")
+    outcome = pubmed.PubMedSearch(conversation, "q", today=TODAY, batch_size=500,
+                                  progress=lambda done, total: seen.append((done, total))).run()
+    assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
+    assert len(outcome.pmids) == 1200 and outcome.slices == []

@@ -1,0 +1,41 @@
+"""records.py normalisers: behaviour pinned where importers changed them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from searchflow.records import clean_text, normalise_author, normalise_pages
+
+
+# ---------------------------------------------------------------- clean_text fast path (RIS importer)
+
+@pytest.mark.parametrize("value", [
+    "Plain title", "  padded  ", "double  space", "tab\tinside", "line\nbreak", "no\xa0break space",
+    "ideographic\u3000space", "trailing\r", "<i>Escherichia</i> coli &amp; friends", "Ends with space ",
+    "", "x",
+])
+def test_clean_text_fast_path_matches_whitespace_collapse(value):
+    """Skipping the split/join when nothing needs collapsing must not change any result."""
+    expected = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", value).replace("&amp;", "&")).strip()
+    assert clean_text(value) == expected
+
+
+# ---------------------------------------------------------------- normalise_author suffix guard
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Smith, J.A., Jr.", "Smith, JA"),
+    ("Smith, John III", "Smith, J"),
+    ("Smith, John, Sr", "Smith, J"),
+    ("Smith, Ivo", "Smith, I"),            # a given name ending in "IV"-like letters is not a suffix
+    ("Smith,, J", "Smith, J"),             # stray comma still stripped without a suffix
+])
+def test_normalise_author_suffixes(raw, expected):
+    assert normalise_author(raw) == expected
+
+
+# ---------------------------------------------------------------- pages placeholders
+
+@pytest.mark.parametrize("start, end", [("No", "Specified"), ("N.PAG", "N.PAG"), ("n.pag", "")])
+def test_no_pagination_placeholders(start, end):
+    assert normalise_pages(start, end) == ""
