@@ -795,6 +795,12 @@ class Store:
                 found[item["id"]] = item
         return found
 
+    def last_current_record(self) -> int:
+        (last,) = self.conn.execute(
+            """SELECT COALESCE(MAX(s.id), 0) FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1""").fetchone()
+        return last
+
     def dedup_rows(self) -> list[dict]:
         """What dedup compares, for every record of the current search runs, in import order
         (no raw tags: they are the bulk of the store and dedup never reads them)."""

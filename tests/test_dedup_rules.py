@@ -52,6 +52,7 @@ def test_author_keys_initials_full_names_and_glued_lists(raw, expected):
     ("1014", ("1014", "")),
     ("No pagination specified", ("", "")),
     ("NA", ("", "")),
+    ("62 p", ("", "")),            # a thesis's length
 ])
 def test_page_range(raw, expected):
     assert n.page_range(raw) == expected

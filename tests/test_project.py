@@ -175,7 +175,7 @@ def test_records_csv_and_status_through_the_entry_point(tmp_path):
 
 
 def test_example_protocol_runs(tmp_path):
-    shutil.copytree(ROOT / "protocols", tmp_path / "protocols")
+    shutil.copytree(ROOT / "protocols", tmp_path / "protocols", ignore=shutil.ignore_patterns("*.db*"))
     shutil.copytree(ROOT / "exports", tmp_path / "exports")
     result = run_cli("run", str(tmp_path / "protocols" / "link-workers.toml"))
     assert result.returncode == 0, result.stderr

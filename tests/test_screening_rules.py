@@ -142,6 +142,12 @@ def test_second_reviewer_share_must_be_a_fraction(tmp_path):
             sd.assigned_works(project.store, project.protocol, "ann", TA)
 
 
+def test_bad_screening_settings_name_the_key(tmp_path):
+    with make_project(tmp_path, 'maybe_is_conflict = "yes"') as project:
+        with pytest.raises(ProtocolError, match=r"review.toml: screening.maybe_is_conflict: expected true or false"):
+            sd.final_decisions(project.store, project.protocol, TA)
+
+
 def test_three_reviewers_get_a_seeded_pair_per_work(tmp_path):
     with make_project(tmp_path, n_db=60, n_other=0) as project:
         project.protocol.screening.reviewers = ["ann", "bob", "dan"]

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from searchflow import cli
 from searchflow import protocol as protocol_module
@@ -116,6 +117,24 @@ async def test_exclude_opens_the_reason_picker_and_a_number_picks(review):
         await pilot.press("e", "escape")
         assert isinstance(app.screen, ScreeningScreen)
         assert len(decisions.reviewer_verdicts(store, "alice", "title_abstract")) == 1
+
+
+@run_async
+async def test_fast_typing_ahead_of_the_picker_loses_no_key(review):
+    """Keys typed faster than the screen updates ("e2" in one go) still land, in order,
+    each on the work that was shown when it was typed."""
+    protocol, store = review
+    app = open_app(review)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in "ie1mie2i":
+            app._driver.send_message(events.Key(key, key))
+        await pilot.pause()
+        await pilot.pause(0.2)
+        stored = decisions.reviewer_verdicts(store, "alice", "title_abstract")
+        assert [(w, d.verdict, d.reason) for w, d in sorted(stored.items())] == [
+            (1, "include", ""), (2, "exclude", "wrong population"), (3, "maybe", ""),
+            (4, "include", ""), (5, "exclude", "wrong intervention"), (6, "include", "")]
+        assert isinstance(app.screen, ScreeningScreen)
 
 
 @run_async

@@ -50,6 +50,8 @@ class Vetoes:
         self.trials = get("trials")
         self.title = get("title")
         self.families = get("families")
+        self.journal = get("journal_initials")
+        self.volume_plain = prepared["volume_plain"].to_numpy(dtype=bool)
         self.part = prepared["part"].to_numpy()
         self.year = prepared["year"].to_numpy()
 
@@ -81,8 +83,14 @@ class Vetoes:
         numbering = (_conflict(self.volume, a, b) | (_disjoint(self.issue, a, b, sep="-") & ~same_citation)) \
             & ~same_id & (out == "")
         if numbering.any():
-            same_text = self._same_text(a[numbering], b[numbering]) & same_page[numbering] \
-                & (ya[numbering] == yb[numbering])
+            na, nb = a[numbering], b[numbering]
+            page_known = (self.pages[0][na] >= 0) & (self.pages[0][nb] >= 0)
+            same_journal = (self.journal[na] == self.journal[nb]) & (self.journal[na] != "")
+            # a garbled volume ("1)" for "58 (Suppl 1)") may lack pages too; issues of one volume
+            # ("Editor's Comments" in each issue) need the same pages to be one work
+            volume_only = ~_disjoint(self.issue, na, nb, sep="-") & ~(self.volume_plain[na] & self.volume_plain[nb])
+            same_text = self._same_text(na, nb) & (ya[numbering] == yb[numbering]) \
+                & (same_page[numbering] | (~page_known & same_journal & volume_only))
             rows = np.nonzero(numbering)[0][~same_text]
             out[rows] = np.where(_conflict(self.volume, a[rows], b[rows]), "different volumes", "different issues")
         return out
@@ -176,8 +184,11 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
     full_range = (s["first_page"].to_numpy() == 1) & (last_page == 1) & (page == 1)
     apply(full_range & (volume == 1) & (gap == 0) & (s["first_author"].to_numpy() == 1) & (journal >= 50)
           & (issue != 0) & same_numbers & ~no_title, "fuzzy:citation+first-author", DUPLICATE)
+    # ... or the same title with authors garbled ("Hua, T" for "Tong, H", a group name for its chair)
+    apply(full_range & (volume == 1) & (gap == 0) & (title >= 97) & (journal >= 50) & (issue != 0)
+          & same_numbers, "fuzzy:title+citation", DUPLICATE)
     # whole-issue records ("2015 BioIron Meeting Abstracts") have no authors or pages
-    apply((title >= 99) & (s["title_short"].to_numpy() >= 25) & (volume == 1) & (issue == 1) & (gap == 0)
+    apply((title >= 99) & (s["title_short"].to_numpy() >= 15) & (volume == 1) & (issue != 0) & (gap == 0)
           & (journal >= t.journal) & (authors == -1) & same_numbers, "fuzzy:title+issue", DUPLICATE)
     apply(no_title & (authors >= 95) & citation & (gap == 0) & (journal >= t.journal),
           "fuzzy:citation-no-title", POSSIBLE)

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from ..records import clean_text, normalise_author, normalise_doi, normalise_pmcid, \
+from ..records import clean_text, normalise_doi, normalise_pmcid, \
     normalise_pmid, normalise_year
 
 # Input columns the engine understands; missing ones are treated as empty.
@@ -47,6 +47,10 @@ _BRACKET_TAG_RE = re.compile(
 _NOTE_TAIL_RE = re.compile(r"\[\s*(?:erratum|comment|retraction|corrected|update|see|republished|expression)[^\]]*(?:\]|$)",
                            re.IGNORECASE)
 _AUTHOR_TRANSL_RE = re.compile(r"\((?:author'?s'? transl|authors' transl)\)", re.IGNORECASE)
+_REFS_RE = re.compile(r"[\[(]?\b\d+\s+refs?\b[\])]?", re.IGNORECASE)    # "[57 refs]" tails
+_AE_RE = re.compile(r"\b(h|an|septic|leuk|)ae")
+_OE_RE = re.compile(r"\boe(?=[sdn])")
+_ISE_RE = re.compile(r"(?<=[a-z])is(ation|ed|ing|e)\b")
 _NON_ALNUM_RE = re.compile(r"[\W_]+")   # letters of any script stay: Cyrillic and Chinese titles match too
 _SPACES_RE = re.compile(r"\s+")
 
@@ -56,25 +60,30 @@ def title_key(title: Any) -> str:
     text = clean_text(_text(title))
     if not text:
         return ""
-    text = _NOTE_TAIL_RE.sub(" ", text)
-    text = re.sub(r"[\[(]?\b\d+\s+refs?\b[\])]?", " ", text, flags=re.IGNORECASE)   # "[57 refs]" tails
-    text = _BRACKET_TAG_RE.sub(" ", text)
-    text = _AUTHOR_TRANSL_RE.sub(" ", text)
+    if "[" in text or "(" in text or "ref" in text:
+        text = _NOTE_TAIL_RE.sub(" ", text)
+        text = _REFS_RE.sub(" ", text)
+        text = _BRACKET_TAG_RE.sub(" ", text)
+        text = _AUTHOR_TRANSL_RE.sub(" ", text)
     text = fold(text).replace("&", " and ")
     # British/American spelling pairs that differ between databases (haem/hem, -isation/-ization)
-    text = re.sub(r"\b(h|an|septic|leuk|)ae", r"\1e", text)
-    text = re.sub(r"\boe(?=[sdn])", "e", text)
-    text = re.sub(r"(?<=[a-z])is(ation|ed|ing|e)\b", r"iz\1", text)
-    return _SPACES_RE.sub(" ", _NON_ALNUM_RE.sub(" ", text)).strip()
+    if "ae" in text:
+        text = _AE_RE.sub(r"\1e", text)
+    if "oe" in text:
+        text = _OE_RE.sub("e", text)
+    text = _ISE_RE.sub(r"iz\1", text)
+    return " ".join(_NON_ALNUM_RE.sub(" ", text).split())
 
 
 _NOTICE_RE = re.compile(
     r"^(?:erratum|errata|correction|corrigendum|corrigenda|retraction|retracted|"
     r"notice of retraction|expression of concern|withdrawn)\b", re.IGNORECASE)
+# "Re: ...", "Reply to ...", "Comment on ...", "Response to the letter ..." (not "Response to ketamine ...")
 _RESPONSE_RE = re.compile(
-    r"^(?:re|reply|replies|response|responses|in reply|in response|comment|comments|commentary|"
-    r"author reply|authors reply|authors' reply|letter|correspondence|rebuttal)\b"
-    r"(?:\s+(?:to|on|regarding|re|from))?\b", re.IGNORECASE)
+    r"^(?:re\s*:|(?:in\s+)?(?:reply|replies|author'?s'?\s+reply|rebuttal)\b|"
+    r"(?:comment|comments|commentary)\s*(?::|on\b)|(?:correspondence|letter)\s*:|"
+    r"(?:in\s+)?(?:response|responses)\s*(?::|to\s+(?:the\s+)?(?:letter|editor|comment|commentary|authors?|"
+    r"correspondence|critique|criticism)))", re.IGNORECASE)
 _RESPONSE_TAIL_RE = re.compile(r"\b(?:reply|response to|comment on|authors' reply|author reply)\s*$", re.IGNORECASE)
 
 # Publication kinds that are never the same work as the article they concern.
@@ -92,31 +101,59 @@ def record_kind(type_: Any, title: Any, journal: Any = "", volume: Any = "", iss
     and at journal/issue wording ("Conference:", "Supplement") that vendors use when
     the type is missing.
     """
-    kind = fold(_text(type_))
-    title_text = clean_text(_text(title))
-    if re.search(r"errat|correct|corrigend|retract|expression of concern", kind) or _NOTICE_RE.match(title_text):
-        return NOTICE
-    if re.search(r"comment|reply|response", kind) or _RESPONSE_RE.match(title_text) \
-            or _RESPONSE_TAIL_RE.search(title_text):
-        return RESPONSE
-    if re.search(r"conference|meeting|congress|proceeding|inproceedings|abstract|poster|cpaper|\bconf\b", kind):
+    type_kind = _type_kind(_text(type_))
+    if type_kind in (NOTICE, RESPONSE):
+        return type_kind
+    title_text = _text(title)
+    if title_text:
+        if _NOTICE_RE.match(title_text):
+            return NOTICE
+        if _RESPONSE_RE.match(title_text) or _RESPONSE_TAIL_RE.search(title_text):
+            return RESPONSE
+    if type_kind == CONFERENCE:
         return CONFERENCE
-    venue = fold(_text(journal))
-    if re.search(r"\b(?:conference|congress|meeting|symposium|proceedings|abstracts|annual scientific|"
-                 r"scientific sessions)\b", venue):
+    return _venue_kind(_text(journal), _text(volume), _text(issue), _text(pages), type_kind == ARTICLE)
+
+
+_TYPE_NOTICE_RE = re.compile(r"errat|correct|corrigend|retract|expression of concern")
+_TYPE_RESPONSE_RE = re.compile(r"comment|reply|response")
+_TYPE_CONFERENCE_RE = re.compile(r"conference|meeting|congress|proceeding|inproceedings|abstract|poster|cpaper|\bconf\b")
+_VENUE_CONFERENCE_RE = re.compile(r"\b(?:conference|congress|meeting|symposium|proceedings|abstracts|annual scientific|"
+                                  r"scientific sessions)\b")
+_NUMBERING_CONFERENCE_RE = re.compile(r"meeting|abstracts?\b|conference|congress")    # "2 MeetingAbstract"
+_SUPPLEMENT_RE = re.compile(r"\bsuppl|\bs\d")
+
+
+@lru_cache(maxsize=1 << 16)
+def _type_kind(type_: str) -> str:
+    kind = fold(type_)
+    if _TYPE_NOTICE_RE.search(kind):
+        return NOTICE
+    if _TYPE_RESPONSE_RE.search(kind):
+        return RESPONSE
+    if _TYPE_CONFERENCE_RE.search(kind):
+        return CONFERENCE
+    return ARTICLE if kind.strip() else ""
+
+
+@lru_cache(maxsize=1 << 18)
+def _venue_kind(journal: str, volume: str, issue: str, pages: str, typed_article: bool) -> str:
+    if _VENUE_CONFERENCE_RE.search(fold(journal)):
         return CONFERENCE
     # a supplement issue holds meeting abstracts or ordinary papers; databases disagree on which
-    numbering = fold(f"{_text(volume)} {_text(issue)}")
-    if re.search(r"meeting|abstracts?\b|conference|congress", numbering):     # "2 MeetingAbstract"
+    numbering = fold(f"{volume} {issue}")
+    if _NUMBERING_CONFERENCE_RE.search(numbering):
         return CONFERENCE
-    if re.search(r"\bsuppl|\bs\d", f"{numbering} {fold(_text(pages))}"):
+    if _SUPPLEMENT_RE.search(f"{numbering} {fold(pages)}"):
         return SUPPLEMENT
-    if kind:
-        return ARTICLE
-    # without a type only a page range says "journal article"; a single page, or none, may well
-    # be the printed meeting abstract
+    # a single page may well be the printed meeting abstract, whatever the type says ("article" is
+    # BibTeX's and RIS's default); without a type only a page range says "journal article"
     first, last = page_range(pages)
-    return ARTICLE if first and last and last != first else UNKNOWN
+    if first and (not last or last == first):
+        return SUPPLEMENT
+    if typed_article:
+        return ARTICLE
+    return ARTICLE if first and last else UNKNOWN
 
 
 # ------------------------------------------------------------------ parts, numbers, trials
@@ -161,12 +198,16 @@ _TRIAL_RE = re.compile(
     re.IGNORECASE)
 
 
+# registries' prefixes as written (a cheap test before the full pattern)
+_TRIAL_HINT_RE = re.compile(r"NCT|ISRCTN|ACTRN|ChiCTR|CTRI/|DRKS|NTR|IRCT|JPRN|udra|UMIN|KCT|PACTR|nct\d")
+
+
 def trial_ids(*texts: Any) -> str:
     """Trial registration numbers named in the texts, normalised and sorted (space-joined)."""
     found: set[str] = set()
     for text in texts:
         value = _text(text)
-        if not value:
+        if not value or not _TRIAL_HINT_RE.search(value):
             continue
         for match in _TRIAL_RE.findall(value):
             found.add(re.sub(r"[\s:.]|number|no", "", match.upper().replace("EUDRACT", "EUDRACT")))
@@ -177,7 +218,7 @@ def trial_ids(*texts: Any) -> str:
 
 # "Adeli K.Lewis G. F." (ASySD/EndNote exports that lost their separators)
 _GLUED_AUTHORS_RE = re.compile(r"[^.;]+?\s(?:[A-Z]\.\s?)+")
-_GLUED_TEST_RE = re.compile(r"[a-z]\s(?:[A-Z]\.\s?)+[A-Z][a-z]")
+_GLUED_TEST_RE = re.compile(r"[a-z]\s(?:[A-Z]\.\s?)*[A-Z]\.[A-Z][a-z]")
 
 
 def split_authors(value: Any) -> list[str]:
@@ -206,15 +247,38 @@ def split_authors(value: Any) -> list[str]:
 _TRAILING_INITIALS_RE = re.compile(r"^([^,]+?)\s+((?:[A-Z]\.?[\s-]*){1,4})$")
 
 
+_COLLECTIVE = {"group", "collaboration", "consortium", "investigators", "committee", "network", "study", "trial",
+               "team", "society", "association", "organization", "organisation", "council"}
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "dos", "das", "ter",
+              "ten", "bin", "al", "el"}
+_NOT_NAME_RE = re.compile(r"[^\w ]|[\d_]")
+
+
 @lru_cache(maxsize=1 << 20)
 def _author_key(name: str) -> str:
-    # "Lewis G. F." (Vancouver style with dotted initials): family first, no comma
-    match = _TRAILING_INITIALS_RE.match(name.strip())
-    if match and "," not in name:
-        name = f"{match.group(1)}, {match.group(2)}"
-    family, _, initials = normalise_author(name).partition(",")
-    family = re.sub(r"[^a-z ]", "", fold(family)).strip()
-    return f"{family} {fold(initials).strip()[:1]}".strip()
+    """"smith j" from "Smith, John", "Smith JA", "Lewis G. F.", "John A. Smith"; collective names whole.
+
+    Hand-written rather than records.normalise_author + author_key because dedup folds
+    every author of every record: this is the same result in a quarter of the time.
+    """
+    name = name.strip(" .,;")
+    if "," in name:
+        family, _, given = name.partition(",")
+    else:
+        match = _TRAILING_INITIALS_RE.match(name)          # "Lewis G. F.", "Smith JA"
+        tokens = name.split()
+        if match:
+            family, given = match.group(1), match.group(2)
+        elif len(tokens) <= 1 or len(tokens) > 4 or any(t.lower() in _COLLECTIVE for t in tokens):
+            family, given = name, ""
+        else:                                               # "Jane A. Smith", "Ludwig van Beethoven"
+            start = len(tokens) - 1
+            while start > 1 and tokens[start - 1].lower() in _PARTICLES:
+                start -= 1
+            family, given = " ".join(tokens[start:]), " ".join(tokens[:start])
+    family = " ".join(_NOT_NAME_RE.sub("", fold(family)).split())
+    initial = next((c for c in fold(given) if c.isalpha()), "")
+    return f"{family} {initial}".strip()
 
 
 _NO_AUTHOR = {"anonymous", "anon", "[anonymous]", "n/a", "na", "unknown", "no authorship indicated"}
@@ -252,6 +316,30 @@ def journal_key(value: Any) -> str:
     return " ".join(w[:3] for w in words)
 
 
+_VENUE_FILLER = _JOURNAL_STOP | {"proceedings", "annual", "th", "st", "nd", "rd"}
+
+
+def venue_acronym(value: Any) -> str:
+    """A meeting's acronym: written ("ICIS : Transforming Society") or from its words
+    ("International Conference on Information Systems" -> "icis")."""
+    text = clean_text(_text(value))
+    for token in re.findall(r"\b[A-Z]{3,8}\b", text):
+        if token not in {"IEEE", "ACM", "AIS", "III", "VII", "XII"}:
+            return token.lower()
+    words = [w for w in _NON_ALNUM_RE.sub(" ", fold(text)).split()
+             if w not in _VENUE_FILLER and not any(c.isdigit() for c in w)]
+    return "".join(w[0] for w in words) if len(words) >= 3 else ""
+
+
+def acronyms_agree(left: str, right: str) -> bool:
+    """"acis" and "amcis", "icis" and "icis": one within the other, in order, same first letter."""
+    if not left or not right or left[0] != right[0]:
+        return False
+    short, long = sorted((left, right), key=len)
+    letters = iter(long)
+    return all(c in letters for c in short)
+
+
 def journal_initials(key: str) -> str:
     return "".join(w[0] for w in key.split())
 
@@ -286,10 +374,13 @@ def page_bounds(first: str, last: str) -> tuple[int, int]:
     return min(low, high), max(low, high)
 
 
+_PAGE_COUNT_RE = re.compile(r"^\d+\s*(?:p|pp|pages?)\.?$")     # "62 p": a thesis's length, not a page
+
+
 def page_range(value: Any) -> tuple[str, str]:
     """(first, last) page as written without prefixes; "e1129-38" -> ("1129", "1138")."""
     text = fold(_text(value)).strip()
-    if text in _NO_VALUE or "pagination" in text:
+    if text in _NO_VALUE or "pagination" in text or _PAGE_COUNT_RE.match(text):
         return "", ""
     parts = [p for p in re.split(r"\s*(?:-+|\u2013|\u2014|\bto\b)\s*", text) if p]
     if not parts:
@@ -352,6 +443,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "journal": journals,
         "journal_abbrev": [a or j for a, j in zip(abbrevs, journals)],
         "volume": _each(lambda v: number_key(v, first_only=True), col("volume")),
+        # "58", not "1)" or "10 (11) (no pagination)": a clean volume is trusted more
+        "volume_plain": _each(lambda v: bool(re.fullmatch(r"\s*\d+\s*", _text(v))), col("volume")),
         "issue": _each(number_key, col("issue")),
         "first_page": [p[0] for p in pages],
         "last_page": [p[1] for p in pages],
@@ -368,6 +461,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "abstract": [_abstract_key(a) for a in col("abstract")],
     })
     out["journal_initials"] = [journal_initials(j) for j in out["journal"]]
+    out["venue_acronym"] = _each(venue_acronym, col("journal"))
     bounds = np.array([page_bounds(f, l) for f, l in pages], dtype=np.int64).reshape(-1, 2)
     out["page_low"], out["page_high"] = bounds[:, 0], bounds[:, 1]
     return out
@@ -393,8 +487,13 @@ def _abstract_key(value: Any) -> str:
     return _SPACES_RE.sub(" ", _NON_ALNUM_RE.sub(" ", fold(clean_text(text)))).strip()[:300]
 
 
+_NA_TEXT = {"", "NA", "nan", "None", " "}
+
+
 def _text(value: Any) -> str:
     """A cell as text; NaN, None and the literal "NA" of R exports are empty."""
+    if type(value) is str:
+        return "" if value in _NA_TEXT else value
     if value is None:
         return ""
     if isinstance(value, float):
@@ -410,12 +509,14 @@ def _text(value: Any) -> str:
 def completeness(records: pd.DataFrame) -> np.ndarray:
     """How complete each record is: filled fields, plus a point for an abstract and a DOI."""
     score = np.zeros(len(records), dtype=np.float64)
-    for name in INPUT_COLUMNS[1:]:
+    for name in INPUT_COLUMNS[1:] + ("abstract", "doi"):
         if name in records.columns:
-            score += np.array([bool(_text(v).strip()) for v in records[name].tolist()], dtype=np.float64)
-    for name in ("abstract", "doi"):
-        if name in records.columns:
-            score += np.array([bool(_text(v).strip()) for v in records[name].tolist()], dtype=np.float64)
+            values = records[name]
+            if values.dtype == object and values.map(type).eq(str).all():
+                text = values.str.strip()
+                score += (~text.isin(_NA_TEXT)).to_numpy(dtype=np.float64)
+            else:
+                score += np.array([bool(_text(v).strip()) for v in values.tolist()], dtype=np.float64)
     return score
 
 

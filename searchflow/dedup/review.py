@@ -69,6 +69,10 @@ def thresholds_from(protocol: Any) -> Thresholds:
 def dedup_project(store: Store, protocol: Any = None, full: bool = False) -> DedupSummary:
     """One dedup pass over the store, in one transaction. ``full`` compares every record again."""
     with store.transaction():
+        if not full and store.last_current_record() <= store.dedup_checkpoint():
+            counts = store.counts()      # nothing new: no need to read the records
+            return DedupSummary(records=counts["records"], works=counts["works"],
+                                waiting=len(possible_pairs(store)))
         rows = store.dedup_rows()
         summary = DedupSummary(records=len(rows))
         if not rows:

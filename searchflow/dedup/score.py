@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .normalise import CONFERENCE, numbers_agree
+from .normalise import CONFERENCE, acronyms_agree, numbers_agree
 
 MISSING = -1.0
 
@@ -32,40 +32,72 @@ def _relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.where(filled, (left == right).astype(np.int8), np.int8(-1)).astype(np.int8)
 
 
+# Below this title similarity a pair with nothing else in common is not compared further.
+WORTH_COMPARING = 50.0
+
+
 def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per candidate pair: the pair (a, b) and a similarity per field."""
+    """One row per candidate pair worth a look: the pair (a, b) and a similarity per field.
+
+    Pairs whose titles are far apart and that share no identifier, volume and page
+    (most pairs a common surname or year put in one block) are dropped after the
+    cheap title comparison, so the costlier comparisons run on few pairs.
+    Pairs with ``keys == 0`` (reviewers' pairs) are always kept.
+    """
     a = pairs["a"].to_numpy()
     b = pairs["b"].to_numpy()
+    column = {name: prepared[name].to_numpy(dtype=object)
+              for name in ("title", "families", "first_author", "journal", "journal_abbrev", "journal_initials",
+                           "volume", "issue", "first_page", "last_page", "doi", "pmid", "pmcid", "accession",
+                           "abstract", "numbers")}
+    title = _similarity(column["title"][a], column["title"][b], fuzz.ratio)
+    pages = pages_relation(page_arrays(prepared), a, b)
+    keep = (title >= WORTH_COMPARING) | (title == MISSING) | (pairs["keys"].to_numpy() == 0) \
+        | ((_relation(column["volume"][a], column["volume"][b]) != 0) & (pages == 1)) \
+        | (column["accession"][a] != "") & (column["accession"][b] != "")
+    for name in ("doi", "pmid", "pmcid"):
+        keep |= _relation(column[name][a], column[name][b]) == 1
+    a, b, title, pages = a[keep], b[keep], title[keep], pages[keep]
 
     def sides(name: str) -> tuple[np.ndarray, np.ndarray]:
-        values = prepared[name].to_numpy(dtype=object)
-        return values[a], values[b]
+        return column[name][a], column[name][b]
 
-    out = pd.DataFrame({"a": a, "b": b})
+    out = pd.DataFrame({"a": a, "b": b, "title": title})
     ta, tb = sides("title")
-    out["title"] = _similarity(ta, tb, fuzz.ratio)
-    # a title cut short or with its subtitle dropped keeps every word of the shorter one
-    out["title_words"] = _similarity(ta, tb, fuzz.token_set_ratio)
-    out["title_length_ratio"] = _length_ratio(ta, tb)
-    out["title_short"] = np.minimum(np.char.str_len(ta.astype(str)), np.char.str_len(tb.astype(str))).astype(np.int32)
+    length = prepared["title"].str.len().to_numpy()
+    la, lb = length[a], length[b]
+    out["title_length_ratio"] = np.where(np.maximum(la, lb) > 0, np.minimum(la, lb) / np.maximum(np.maximum(la, lb), 1),
+                                         0).astype(np.float32)
+    out["title_short"] = np.minimum(la, lb).astype(np.int32)
+    # a title cut short or with its subtitle dropped keeps every word of the shorter one;
+    # only needed where the plain ratio is not already decisive
+    unsure = (title < 98) & (title != MISSING)
+    out["title_words"] = _similarity_where(unsure, ta, tb, fuzz.token_set_ratio, title)
     # one export cut the title off mid-word: the shorter title is a substring of the longer
-    out["title_partial"] = _similarity(ta, tb, fuzz.partial_ratio)
+    out["title_partial"] = _similarity_where(unsure & (out["title_length_ratio"].to_numpy() < 0.95), ta, tb,
+                                             fuzz.partial_ratio, title)
     fa, fb = sides("families")
     out["authors"] = _similarity(fa, fb, fuzz.token_set_ratio)
-    out["authors_order"] = _similarity(fa, fb, fuzz.ratio)
     out["first_author"] = _relation(*sides("first_author"))
     ya = prepared["year"].to_numpy()[a]
     yb = prepared["year"].to_numpy()[b]
     out["year_gap"] = np.where((ya > 0) & (yb > 0), np.abs(ya - yb), -1).astype(np.int16)
     ja, jb = sides("journal")
     aa, ab = sides("journal_abbrev")
-    journal = np.maximum.reduce([
-        _similarity(ja, jb, fuzz.ratio), _similarity(aa, ab, fuzz.ratio),
-        _similarity(ja, ab, fuzz.ratio), _similarity(aa, jb, fuzz.ratio),
-    ])
+    journal = _similarity(ja, jb, fuzz.ratio)
+    weak = journal < 75            # full name on one side, abbreviation on the other?
+    for left, right in ((aa, ab), (ja, ab), (aa, jb)):
+        journal = np.maximum(journal, _similarity_where(weak, left, right, fuzz.ratio, journal))
     ia, ib = sides("journal_initials")
-    journal = np.where((ia != "") & (ia == ib) & (np.char.str_len(ia.astype(str)) >= 2),
-                       np.maximum(journal, 90), journal)
+    initials = prepared["journal_initials"].str.len().to_numpy()[a]
+    journal = np.where((ia != "") & (ia == ib) & (initials >= 2), np.maximum(journal, 90), journal)
+    kind = prepared["kind"].to_numpy(dtype=object)
+    conference = (kind[a] == CONFERENCE) & (kind[b] == CONFERENCE)
+    # "ICIS : Transforming Society ..." is the International Conference on Information Systems
+    acronym = prepared["venue_acronym"].to_numpy(dtype=object)
+    for k in np.nonzero(conference & (journal < 75))[0]:
+        if acronyms_agree(acronym[a[k]], acronym[b[k]]):
+            journal[k] = 90
     out["journal"] = journal.astype(np.float32)
     out["volume"] = _relation(*sides("volume"))
     out["issue"] = _relation(*sides("issue"))
@@ -77,10 +109,18 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     out["accession"] = _shared_words(*sides("accession"))
     out["abstract"] = _similarity(*sides("abstract"), fuzz.ratio)
     out["numbers"] = numbers_relation(*sides("numbers"))
-    out["pages"] = pages_relation(page_arrays(prepared), a, b)
-    kind = prepared["kind"].to_numpy(dtype=object)
-    out["conference"] = ((kind[a] == CONFERENCE) & (kind[b] == CONFERENCE)).astype(np.int8)
-    out["keys"] = pairs["keys"].to_numpy()
+    out["pages"] = pages
+    out["conference"] = conference.astype(np.int8)
+    out["keys"] = pairs["keys"].to_numpy()[keep]
+    return out
+
+
+def _similarity_where(mask: np.ndarray, left: np.ndarray, right: np.ndarray, scorer,
+                      otherwise: np.ndarray) -> np.ndarray:
+    """``scorer`` where ``mask``, else ``otherwise`` (a similarity already known to be decisive)."""
+    out = np.asarray(otherwise, dtype=np.float32).copy()
+    if mask.any():
+        out[mask] = _similarity(left[mask], right[mask], scorer)
     return out
 
 
@@ -110,13 +150,6 @@ def pages_relation(pages: tuple[np.ndarray, np.ndarray, np.ndarray], a: np.ndarr
     known = both & ((prefix[a] == prefix[b]) | same_range)
     overlap = (low[a] <= high[b]) & (low[b] <= high[a])
     return np.where(known, overlap.astype(np.int8), np.int8(-1)).astype(np.int8)
-
-
-def _length_ratio(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    la = np.fromiter((len(s) for s in left), dtype=np.float32, count=len(left))
-    lb = np.fromiter((len(s) for s in right), dtype=np.float32, count=len(right))
-    longer = np.maximum(la, lb)
-    return np.where(longer > 0, np.minimum(la, lb) / np.maximum(longer, 1), 0).astype(np.float32)
 
 
 def _shared_words(left: np.ndarray, right: np.ndarray) -> np.ndarray:

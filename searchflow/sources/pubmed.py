@@ -32,6 +32,7 @@ import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 import requests
@@ -134,7 +135,6 @@ class EutilsClient:
         self._last = float("-inf")
         self.http = requests.Session()
         self.http.headers["User-Agent"] = f"searchflow/{__version__} (+tool={settings.tool})"
-        self.requests_made = 0
 
     def _wait_turn(self) -> None:
         if self.interval:
@@ -155,7 +155,6 @@ class EutilsClient:
         problem = ""
         for attempt in range(1, s.max_tries + 1):
             self._wait_turn()
-            self.requests_made += 1
             retry_after: float | None = None
             try:
                 response = self.http.post(url, data=data, timeout=s.timeout)
@@ -208,10 +207,6 @@ class Conversation:
         self.stored = store.eutils_requests(run_id)
         self.position = 0
 
-    @property
-    def replaying(self) -> bool:
-        return self.position < len(self.stored)
-
     def call(self, utility: str, params: dict[str, Any], check: Callable[[bytes], Any]) -> Any:
         request = request_json(utility, params)
         if self.position < len(self.stored):
@@ -249,7 +244,8 @@ class EsearchResult:
 
 def _entrez_read(body: bytes) -> Any:
     try:
-        return Entrez.read(io.BytesIO(body))
+        # validate=False: an element NCBI adds later must not make every search fail
+        return Entrez.read(io.BytesIO(body), validate=False)
     except RuntimeError as exc:          # Entrez.read raises this for an <ERROR> document
         return NcbiError(str(exc))
     except ValueError as exc:            # CorruptedXMLError, NotXMLError, ... are ValueErrors
@@ -347,8 +343,14 @@ def _text(node: ET.Element | None) -> str:
     """Inline markup (<i>, <sup>, MathML) flattened to its text, whitespace collapsed."""
     if node is None:
         return ""
-    text = (node.text or "") if len(node) == 0 else "".join(node.itertext())
-    return " ".join(text.split())
+    if len(node):
+        return " ".join("".join(node.itertext()).split())
+    text = node.text
+    if not text:
+        return ""
+    if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
+        return " ".join(text.split())
+    return text.strip()
 
 
 def _all(node: ET.Element, path: str) -> list[ET.Element]:
@@ -369,22 +371,25 @@ def _date(node: ET.Element | None) -> str:
     return " ".join(v.strip() for v in (node.findtext(t) for t in ("Year", "Season", "Month", "Day")) if v)
 
 
-def _authors(author_list: ET.Element | None, raw: list, tag_: str = "Author") -> list[str]:
-    """ "Family, GI" per author (collective names as written); raw gets each name, ORCID, affiliation."""
+def _authors(author_list: ET.Element | None, raw: list, role: str = "Author") -> list[str]:
+    """ "Family, GI" per author (collective names as written); raw gets each name, then its ORCID
+    and affiliations."""
     names: list[str] = []
     if author_list is None:
         return names
     for author in author_list.findall("Author"):
         parts: dict[str, str] = {}
+        extra: list[tuple[str, str]] = []
         for child in author:                # one pass over the author's children: authors are many
             tag = child.tag
             if tag == "Identifier":
-                raw.append((f"{tag_}.Identifier[{child.get('Source', '')}]", _text(child)))
+                extra.append((f"{role}.Identifier[{child.get('Source', '')}]", _text(child)))
             elif tag == "AffiliationInfo":
-                for affiliation in child.findall("Affiliation"):
-                    raw.append((f"{tag_}.Affiliation", _text(affiliation)))
-            else:
+                extra += [(f"{role}.Affiliation", _text(a)) for a in child.findall("Affiliation")]
+            elif tag == "CollectiveName":
                 parts[tag] = _text(child)
+            else:                           # names and initials: plain text, no markup
+                parts[tag] = (child.text or "").strip()
         if "CollectiveName" in parts:
             name = parts["CollectiveName"]
             raw.append(("CollectiveName", name))
@@ -392,8 +397,9 @@ def _authors(author_list: ET.Element | None, raw: list, tag_: str = "Author") ->
         else:
             last, initials, suffix = parts.get("LastName", ""), parts.get("Initials", ""), parts.get("Suffix", "")
             full = f"{last}, {parts.get('ForeName') or initials}".strip(", ") + (f" {suffix}" if suffix else "")
-            raw.append((tag_, full))
+            raw.append((role, full))
             names.append(f"{last}, {initials}" if initials else last)
+        raw += extra
     return [n for n in names if n]
 
 
@@ -418,7 +424,7 @@ def _article_ids(node: ET.Element | None, raw: list) -> dict[str, str]:
     if node is None:
         return ids
     for article_id in node.findall("ArticleId"):
-        kind, value = article_id.get("IdType", ""), _text(article_id)
+        kind, value = article_id.get("IdType", ""), (article_id.text or "").strip()
         raw.append((f"ArticleId[{kind}]", value))
         ids.setdefault(kind, value)
     return ids
@@ -433,13 +439,19 @@ def _mesh_and_keywords(citation: ET.Element, raw: list) -> list[str]:
         keywords.append(text)
     for heading in _all(citation, "MeshHeadingList/MeshHeading"):
         descriptor = heading.find("DescriptorName")
-        name = _text(descriptor)
+        name = (descriptor.text or "").strip() if descriptor is not None else ""   # MeSH terms: plain text
         value = ("*" if descriptor is not None and descriptor.get("MajorTopicYN") == "Y" else "") + name
         for qualifier in heading.findall("QualifierName"):
-            value += "/" + ("*" if qualifier.get("MajorTopicYN") == "Y" else "") + _text(qualifier)
+            value += "/" + ("*" if qualifier.get("MajorTopicYN") == "Y" else "") + (qualifier.text or "").strip()
         raw.append(("MeshHeading", value))
         mesh.append(name)
     return unique(keywords + mesh)
+
+
+@lru_cache(maxsize=4096)
+def _record_type(types: tuple[str, ...]) -> str:
+    """Publication types are a small vocabulary; normalising each combination once saves much regex work."""
+    return normalise_type(*types) or "article"
 
 
 def parse_article(node: ET.Element) -> Record:
@@ -526,7 +538,7 @@ def parse_article(node: ET.Element) -> Record:
         journal=journal_title, journal_abbrev=iso, volume=volume, issue=issue, pages=pages,
         doi=normalise_doi(ids.get("doi") or elocation_doi), pmid=pmid, pmcid=normalise_pmcid(ids.get("pmc")),
         accession={"pubmed": pmid} if pmid else {}, issn=normalise_issns(issns),
-        type=normalise_type(*types) or "article", language="; ".join(languages), keywords=keywords,
+        type=_record_type(tuple(types)), language="; ".join(languages), keywords=keywords,
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "", databases=["PubMed"],
     )
 
@@ -565,7 +577,7 @@ def parse_book(node: ET.Element) -> Record:
     authors: list[str] = []
     for author_list in list(book.findall("AuthorList")) + list(document.findall("AuthorList")):
         if author_list.get("Type") == "editors":
-            _authors(author_list, raw, tag_="Editor")
+            _authors(author_list, raw, role="Editor")
         else:
             authors += _authors(author_list, raw)
     abstract = _abstract(document.find("Abstract"), raw)
@@ -631,16 +643,21 @@ def _parse_limit(value: str, end: bool) -> date | None:
     """Protocol mindate/maxdate ("2015", "2015-06", "2015/06/30") as a day; a maxdate ends its period."""
     if not value:
         return None
-    parts = [int(p) for p in value.replace("-", "/").split("/") if p]
-    year, month, day = (parts + [0, 0])[:3]
-    if not month:
-        return date(year, 12, 31) if end else date(year, 1, 1)
-    if not day:
-        if not end:
-            return date(year, month, 1)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return following - timedelta(days=1)
-    return date(year, month, day)
+    try:
+        parts = [int(p) for p in value.replace("-", "/").split("/")]
+        year, month, day = (parts + [0, 0])[:3]
+        if len(parts) > 3 or year < 1000 or month > 12:
+            raise ValueError
+        if not month:
+            return date(year, 12, 31) if end else date(year, 1, 1)
+        if not day:
+            if not end:
+                return date(year, month, 1)
+            return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return date(year, month, day)
+    except ValueError:
+        raise EutilsError(f"{'maxdate' if end else 'mindate'} {value!r} is not a date "
+                          f"(YYYY, YYYY/MM or YYYY/MM/DD)") from None
 
 
 class PubMedSearch:

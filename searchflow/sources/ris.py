@@ -364,8 +364,8 @@ def _params(values: list[str]) -> dict[str, str]:
 # Identifiers and database names: where each vendor hides them.
 
 def _embase_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
-    record.pmid = record.pmid or normalise_pmid(first_of(fields, "C5"))
-    embase_id = first_of(fields, "U2") or _params(fields.get("UR", [])).get("id", "")
+    record.pmid = record.pmid or normalise_pmid(_first(fields, "C5"))
+    embase_id = _first(fields, "U2") or _params(fields.get("UR", [])).get("id", "")
     if _EMBASE_ID.match(embase_id):
         record.accession["embase"] = embase_id
 
@@ -380,7 +380,7 @@ def _ovid_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
         record.databases = [name]
     if not record.url:
         record.url = next((v for v in fields.get("L2", ()) if "ovid.com" in v), "")
-    accession = first_of(fields, "ID") or first_of(fields, "AN") or link.get("AN", "")
+    accession = _first(fields, "ID") or _first(fields, "AN") or link.get("AN", "")
     if accession:
         if key == "pmid":
             record.pmid = record.pmid or normalise_pmid(accession)
@@ -388,6 +388,7 @@ def _ovid_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
             record.accession[key] = accession
 
 
+@lru_cache(maxsize=256)
 def _ovid_segment(code: str) -> tuple[str, str]:
     """(accession key, database name) for an Ovid segment code such as "psyc16" or "medp"."""
     code = code.lower()
@@ -419,8 +420,8 @@ def _ovid_database_key(name: str) -> str:
 
 def _ebsco_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     link = _params(fields.get("UR", []))
-    code = (first_of(fields, "DB") or link.get("db", "")).lower()
-    accession = first_of(fields, "AN")
+    code = (_first(fields, "DB") or link.get("db", "")).lower()
+    accession = _first(fields, "AN")
     if not accession:
         for note in fields.get("N1", []):
             match = _EBSCO_ACCESSION.search(note)
@@ -440,7 +441,7 @@ def _ebsco_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
 
 
 def _proquest_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
-    accession = first_of(fields, "AN").split(";")[0].strip()   # "2214991469; 51887": ProQuest id first
+    accession = _first(fields, "AN").split(";")[0].strip()   # "2214991469; 51887": ProQuest id first
     if not accession:
         match = _PROQUEST_DOCVIEW.search(" ".join(fields.get("UR", [])))
         accession = match.group(1) if match else ""
@@ -450,7 +451,7 @@ def _proquest_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> No
 
 def _wos_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     record.databases = unique(fields.get("WE", []))
-    accession = first_of(fields, "AN")
+    accession = _first(fields, "AN")
     if ":" in accession:            # "WOS:000282053100002", "MEDLINE:31858815"
         database = accession.split(":", 1)[0].lower()
         record.accession[database] = accession
@@ -461,7 +462,7 @@ def _wos_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
 
 
 def _scopus_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
-    c2 = first_of(fields, "C2")
+    c2 = _first(fields, "C2")
     if c2.isdigit():                # Scopus puts the PubMed id in C2 (EndNote: the PMCID)
         record.pmid = record.pmid or normalise_pmid(c2)
         record.pmcid = ""
@@ -472,13 +473,13 @@ def _scopus_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None
 
 def _generic_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     """EndNote, PubMed-via-a-reference-manager and unknown writers: AN belongs to DB/DP."""
-    accession = first_of(fields, "AN")
+    accession = _first(fields, "AN")
     if not accession:
         return
     if nlm and accession.isdigit():
         record.pmid = record.pmid or normalise_pmid(accession)
         return
-    source = (first_of(fields, "DB") or first_of(fields, "DP")).lower()
+    source = (_first(fields, "DB") or _first(fields, "DP")).lower()
     if "embase" in source:
         record.accession["embase"] = accession
     elif "scopus" in source:
@@ -495,6 +496,6 @@ _IDENTIFIERS = {
 }
 
 
-def first_of(fields: dict[str, list[str]], tag: str) -> str:
+def _first(fields: dict[str, list[str]], tag: str) -> str:
     values = fields.get(tag)
     return values[0].strip() if values else ""

@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from ..protocol import Protocol, ProtocolError
 from ..dedup import review
-from ..screening import highlight
+from ..screening import decisions, highlight
 from ..store import Store
 from .screens import (SCREENING_ACTIONS, ConflictScreen, DashboardScreen, DuplicateScreen,
                       ScreeningScreen)
@@ -119,20 +119,17 @@ class ScreeningApp(App):
         return True
 
     def may_resolve(self) -> bool:
-        from ..screening import decisions
         session = self.session
         return (session.reviewer in decisions.resolvers(session.protocol)
                 and decisions.can_see_others(session.store, session.protocol, session.stage, session.reviewer))
 
     def other_screens(self, screen) -> list[tuple[str, str]]:
         """(key, name) of the screens this person may switch to from the current one."""
-        names = {"screening": "screening", "conflicts": "conflicts", "duplicates": "duplicates",
-                 "dashboard": "dashboard"}
         shown = []
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             if active.binding.action.startswith("show(") and active.enabled:
                 target = active.binding.action[len("show('"):-2]
-                shown.append((self.get_key_display(active.binding), names.get(target, target)))
+                shown.append((self.get_key_display(active.binding), target))
         return shown
 
     def action_show(self, mode: str) -> None:

@@ -8,7 +8,7 @@ reviewer stays where they were.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -66,6 +66,19 @@ class BaseScreen(Screen):
 
     def refuse(self, error: Exception) -> None:
         self.notify(str(error), severity="error", timeout=6)
+
+    def ask_reason(self, decide: Callable[[str], None]) -> None:
+        """Show the reason picker; ``decide(reason)`` runs as soon as a number is typed."""
+
+        def close() -> None:
+            if isinstance(self.app.screen, ReasonPicker):
+                self.app.pop_screen()
+
+        def choose(reason: str) -> None:
+            close()
+            decide(reason)
+
+        self.app.push_screen(ReasonPicker(self.session.reasons(), choose, close))
 
 
 # ------------------------------------------------------------------ screening
@@ -136,11 +149,11 @@ class ScreeningScreen(BaseScreen):
 
     # ------------------------------------------------------------ deciding
 
-    def action_decide(self, verdict: str, reason: str = "") -> None:
+    def action_decide(self, verdict: str, reason: str = "", work_id: int | None = None) -> None:
         if self.session.work_id is None:
             return
         try:
-            more = self.session.decide(verdict, reason)
+            more = self.session.decide(verdict, reason, work_id=work_id)
         except decisions.ScreeningError as error:
             self.refuse(error)
             if verdict == "exclude" and not reason:
@@ -152,17 +165,13 @@ class ScreeningScreen(BaseScreen):
         self.show_current()
 
     def action_exclude(self) -> None:
-        if self.session.work_id is None:
+        work_id = self.session.work_id
+        if work_id is None:
             return
-        reasons = self.session.reasons()
-
-        def picked(reason: str | None) -> None:
-            if reason is not None:
-                self.action_decide("exclude", reason)
-
         # "No reason" is offered everywhere; where the rules require one they refuse it
-        # with their own message and the reviewer picks again.
-        self.app.push_screen(ReasonPicker(reasons, required=False), picked)
+        # with their own message and the reviewer picks again. The work is fixed now, so
+        # the verdict lands on the work that was shown when "e" was pressed.
+        self.ask_reason(lambda reason: self.action_decide("exclude", reason, work_id=work_id))
 
     def action_note(self) -> None:
         mine = self.session.verdict()
@@ -315,18 +324,18 @@ class ConflictScreen(BaseScreen):
             self.index += step
             self.show_current()
 
-    def action_resolve(self, verdict: str, reason: str = "") -> None:
-        conflict = self.current
-        if conflict is None:
+    def action_resolve(self, verdict: str, reason: str = "", work_id: int | None = None) -> None:
+        if self.current is None:
             return
+        work_id = self.current.work_id if work_id is None else work_id
         session = self.session
         try:
-            decisions.resolve_conflict(session.store, session.protocol, conflict.work_id, session.stage,
+            decisions.resolve_conflict(session.store, session.protocol, work_id, session.stage,
                                        session.reviewer, verdict, reason=reason)
         except decisions.ScreeningError as error:
             self.refuse(error)
             return
-        self.notify(f"work {conflict.work_id}: resolved as {verdict}", timeout=3)
+        self.notify(f"work {work_id}: resolved as {verdict}", timeout=3)
         self.reload()
 
     def action_exclude(self) -> None:
@@ -510,7 +519,7 @@ class DashboardScreen(BaseScreen):
         team.update(team_text)
         table.display = True
         table.add_columns("reviewers", "n", "both fwd", "A fwd B excl", "A excl B fwd",
-                          "both excl.", "agreement", "kappa", "PABAK")
+                          "both excl", "agreement", "kappa", "PABAK")
         from ..screening.agreement import agreement
         for pair in agreement(session.store, session.protocol, session.stage):
             table.add_row(*agreement_row(pair))

@@ -160,9 +160,11 @@ class ScreeningSession:
 
     # ------------------------------------------------------------ deciding
 
-    def decide(self, verdict: str, reason: str = "", note: str | None = None) -> bool:
-        """Record a verdict on the current work (committed), then move to the next
-        unscreened work. Returns False when every assigned work is screened."""
+    def decide(self, verdict: str, reason: str = "", note: str | None = None, work_id: int | None = None) -> bool:
+        """Record a verdict on the current work, or on ``work_id`` (committed), then move to
+        the next unscreened work. Returns False when every assigned work is screened."""
+        if work_id is not None and work_id != self.work_id:
+            self.go_to_work(work_id)
         work_id = self.work_id
         if work_id is None:
             return False

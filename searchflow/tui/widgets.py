@@ -5,7 +5,7 @@ screening rules and touch no store.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rich.style import Style
 from rich.text import Text
@@ -166,43 +166,53 @@ def work_line(position: int, assigned: int, summary: Any, verdict: Text) -> Text
                          ("   Your verdict: ", "dim"), verdict)
 
 
-class ReasonPicker(ModalScreen[str | None]):
-    """Pick an exclusion reason with its number key; Escape goes back without excluding."""
+class ReasonPicker(ModalScreen[None]):
+    """Pick an exclusion reason with its number key (0 or Enter: none); Escape backs out.
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    The digits are bindings, not a key handler: a reviewer who types "e" then "2" faster
+    than the picker appears still has the "2" reach it (queued keys are matched against
+    the bindings of the screen on top). The choice goes to ``choose(reason)``, which
+    records the verdict at once and closes the picker; ``cancel()`` closes it.
+    """
 
-    def __init__(self, reasons: list[str], required: bool, title: str = "Exclude: why?"):
+    BINDINGS = [Binding("escape", "cancel", "Back", show=False),
+                Binding("enter", "pick(0)", "No reason", show=False)] + [
+        Binding(str(n), f"pick({n})", f"Reason {n}", show=False) for n in range(10)]
+
+    def __init__(self, reasons: list[str], choose: Callable[[str], None], cancel: Callable[[], None],
+                 title: str = "Exclude: why?"):
         super().__init__()
         self.reasons = reasons
-        self.required = required
+        self.choose = choose
+        self.cancel = cancel
         self.title_text = title
+        self.done = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Label(self.title_text, id="picker-title")
             for number, reason in enumerate(self.reasons[:9], start=1):
                 yield Label(Text.assemble((f" {number} ", "bold reverse"), f"  {reason}"), classes="picker-item")
-            if not self.required:
-                yield Label(Text.assemble((" 0 ", "bold reverse"), "  no reason (Enter)"), classes="picker-item")
+            yield Label(Text.assemble((" 0 ", "bold reverse"), "  no reason (Enter)"), classes="picker-item")
             yield Label("Esc: back without a verdict", classes="picker-hint")
 
-    def on_key(self, event) -> None:
-        key = event.character or ""
-        if key.isdigit():
-            event.stop()
-            number = int(key)
-            if 1 <= number <= min(len(self.reasons), 9):
-                self.dismiss(self.reasons[number - 1])
-            elif number == 0 and not self.required:
-                self.dismiss("")
-            else:
-                self.notify(f"no reason {number}", severity="warning", timeout=2)
-        elif event.key == "enter" and not self.required:
-            event.stop()
-            self.dismiss("")
+    def action_pick(self, number: int) -> None:
+        if self.done:
+            return
+        if number == 0:
+            reason = ""
+        elif number <= min(len(self.reasons), 9):
+            reason = self.reasons[number - 1]
+        else:
+            self.notify(f"there is no reason {number}", severity="warning", timeout=2)
+            return
+        self.done = True
+        self.choose(reason)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.done:
+            self.done = True
+            self.cancel()
 
 
 class TextPrompt(ModalScreen[str | None]):

@@ -8,7 +8,9 @@ The search is over 10,000 hits, so the date slicing runs too. Prints records/s a
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -52,6 +54,7 @@ def serve(n: int, port_queue) -> None:
     from werkzeug import Request
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)     # no line per request
     fake = PreparedPubMed(make_corpus(n))
     server = make_server("127.0.0.1", 0, Request.application(fake), threaded=True)
     port_queue.put(server.port)
@@ -73,13 +76,15 @@ def main(n: int = 50_000) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             store = Store.open(Path(tmp) / "bench.db")
             search = Search(id="bench", database="PubMed", connector="pubmed", query="social prescribing")
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             change, messages = run_search(store, search, settings, today=TODAY)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             run_id = store.current_run("bench")["id"]
             requests = store.eutils_requests(run_id)
             print(f"search run: {change.records} records in {elapsed:.2f} s = {change.records / elapsed:,.0f} records/s "
                   f"(efetch -> parse -> store, {len(requests)} E-utilities requests, rate limit off)")
+            print(f"  client CPU time {cpu:.2f} s = {change.records / cpu:,.0f} records per CPU-second "
+                  f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             print(f"  {messages[0]}"[:150])
             assert change.records == n, change.records
 

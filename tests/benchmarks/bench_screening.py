@@ -78,7 +78,8 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch under load)")
-    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_screening_"))
+    scratch = None if args.keep else tempfile.TemporaryDirectory(prefix="bench_screening_")
+    folder = Path(args.keep) if args.keep else Path(scratch.name)
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     path = folder / "bench.toml"
@@ -131,6 +132,8 @@ def main() -> None:
     store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB")
+    if scratch is not None:
+        scratch.cleanup()
 
 
 if __name__ == "__main__":
