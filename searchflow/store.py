@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -87,11 +88,9 @@ MIGRATIONS: list[str] = [
         databases      TEXT NOT NULL DEFAULT '[]',
         seed_work_id   INTEGER REFERENCES work(id) -- citation chasing: the work whose links found it
     );
-    CREATE INDEX source_record_run ON source_record(run_id);
     CREATE INDEX source_record_work ON source_record(work_id);
     CREATE INDEX source_record_doi ON source_record(doi) WHERE doi != '';
     CREATE INDEX source_record_pmid ON source_record(pmid) WHERE pmid != '';
-    CREATE INDEX source_record_fingerprint ON source_record(fingerprint);
 
     -- dedup: every change of a record's work, so merges can be reversed
     CREATE TABLE merge_event (
@@ -199,8 +198,14 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON; the shared encoder and the empty shortcut matter at 100,000 records."""
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return _ENCODER.encode(value)
 
 
 class Store:
@@ -354,25 +359,34 @@ class Store:
         rows: list[tuple] = []
         works: list[tuple] = []
         count = 0
-        for position, record in enumerate(records, start=1):
-            raw = _dumps(record.raw)
-            fingerprint = hashlib.sha1(raw.encode("utf-8")).hexdigest()
-            work_id = carried.pop(fingerprint, None)
-            if work_id is None:
-                work_id = next_work
-                next_work += 1
-                works.append((work_id, created))
-            rows.append((
-                run_id, file_id, position, record.line, work_id, fingerprint, raw, seed_work_id,
-                record.title, record.abstract, _dumps(record.authors), record.year, record.journal,
-                record.journal_abbrev, record.volume, record.issue, record.pages, record.doi,
-                record.pmid, record.pmcid, _dumps(record.accession), _dumps(record.issn),
-                _dumps(record.isbn), record.type, record.language, _dumps(record.keywords),
-                record.url, _dumps(record.databases),
-            ))
-            count += 1
-            if len(rows) >= batch:
-                self._flush(works, rows)
+        # SQLite releases the GIL while it writes, so a writer thread overlaps the inserts
+        # with parsing the next batch; one batch in flight bounds memory.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future | None = None
+            for position, record in enumerate(records, start=1):
+                raw = _dumps(record.raw)
+                fingerprint = hashlib.sha1(raw.encode("utf-8")).hexdigest()
+                work_id = carried.pop(fingerprint, None)
+                if work_id is None:
+                    work_id = next_work
+                    next_work += 1
+                    works.append((work_id, created))
+                rows.append((
+                    run_id, file_id, position, record.line, work_id, fingerprint, raw, seed_work_id,
+                    record.title, record.abstract, _dumps(record.authors), record.year, record.journal,
+                    record.journal_abbrev, record.volume, record.issue, record.pages, record.doi,
+                    record.pmid, record.pmcid, _dumps(record.accession), _dumps(record.issn),
+                    _dumps(record.isbn), record.type, record.language, _dumps(record.keywords),
+                    record.url, _dumps(record.databases),
+                ))
+                count += 1
+                if len(rows) >= batch:
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(self._flush, works, rows)
+                    works, rows = [], []
+            if pending is not None:
+                pending.result()
         self._flush(works, rows)
         return count
 
@@ -386,8 +400,6 @@ class Store:
                     VALUES ({", ".join("?" * (8 + len(RECORD_FIELDS)))})""",
                 rows,
             )
-        works.clear()
-        rows.clear()
 
     def record_rows(self, current_only: bool = True, run_id: int | None = None) -> Iterator[dict]:
         """Source records joined with their search run, JSON fields decoded, in import order."""

@@ -274,3 +274,13 @@ def test_display_fields_come_from_the_most_complete_member():
     assert works.loc[0, "abstract"] == "Background: something."
     assert works.loc[0, "journal"] == "Stroke"
     assert result.records["decision"].tolist() == ["duplicate", "unique"]
+
+
+def test_generic_titles_need_more_than_title_and_authors():
+    editorial = {"title": "Editor's comments", "authors": "Weber, Ron", "journal": "MIS Quarterly", "volume": "26",
+                 "pages": "", "year": 2002}
+    # one editor's comments in each issue of a volume: the issues keep them apart
+    assert decisions(frame(dict(editorial, issue="1"), dict(editorial, issue="2"))) == ["unique", "unique"]
+    # with no issue or pages to tell, the pair is not merged automatically
+    assert decisions(frame(dict(editorial, issue="", journal=""), dict(editorial, issue="", journal=""))) \
+        != ["unique", "duplicate"]

@@ -155,6 +155,10 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
         | ((partial >= 98) & (length >= 0.5) & (page == 1))
     # something beyond title and authors that says "same publication"
     venue = (journal >= t.journal) | (volume == 1) | (page == 1) | (abstract >= 90)
+    # a short, generic title ("Editor's comments", "Introduction") recurs in every issue: it needs
+    # the same pages, issue or abstract, not just the same journal and volume
+    generic = s["title_short"].to_numpy() < 30
+    venue &= ~generic | (page == 1) | (abstract >= 90) | ((volume == 1) & (issue == 1))
     citation = (volume == 1) & (page == 1) & ((issue != 0) | (last_page == 1))
 
     rule = np.full(len(s), "", dtype=object)
@@ -177,8 +181,9 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
     apply((partial >= 98) & (s["title_short"].to_numpy() >= 12) & (page == 1)
           & ((volume == 1) | ((volume == -1) & (journal >= t.journal))) & near_year & authors_ok & same_numbers,
           "fuzzy:short-title+citation", DUPLICATE)
-    apply((title >= 99) & (authors >= 95) & near_year & same_numbers & (s["doi"].to_numpy() != 0) & journal_ok,
-          "fuzzy:title+authors", DUPLICATE)
+    # nothing but title and authors: not for generic titles ("Editor's comments", "Introduction")
+    apply((title >= 99) & (authors >= 95) & near_year & same_numbers & (s["doi"].to_numpy() != 0) & journal_ok
+          & (s["title_short"].to_numpy() >= 30), "fuzzy:title+authors", DUPLICATE)
     # one journal, volume, page range, year and first author: the same paper even when one database
     # gives the original-language title and the other a translation
     full_range = (s["first_page"].to_numpy() == 1) & (last_page == 1) & (page == 1)
