@@ -553,6 +553,13 @@ class Store:
 
     # ------------------------------------------------------------ screening
 
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever the data does, through this connection or any other (SQLite's
+        ``data_version`` counts other connections' commits, ``total_changes`` this one's
+        writes): what tells a cached derivation it is stale."""
+        (version,) = self.conn.execute("PRAGMA data_version").fetchone()
+        return version, self.conn.total_changes
+
     def is_current_work(self, work_id: int) -> bool:
         """A work counts while it has a member in a current search run (dedup may empty it)."""
         return self.conn.execute(
@@ -567,23 +574,17 @@ class Store:
 
     def work_entries(self, title_abstract_runs: Iterable[int]) -> list[tuple[int, int, int]]:
         """(work, first record id, 1 if a member came from one of ``title_abstract_runs``)
-        for every current work, in import order. Grouped here rather than in SQL: reading
-        the (run, work) index and grouping in a dict is several times faster on 100,000 works."""
-        screened = set(title_abstract_runs)
+        for every current work, in import order. Grouped in SQL over the covering (run, work)
+        index: about twice as fast as grouping the records in Python on 100,000 works."""
         current = [row[0] for row in self.conn.execute("SELECT id FROM search_run WHERE is_current = 1")]
         if not current:
             return []
-        entries: dict[int, list[int]] = {}
-        for record, work, run in self.conn.execute(
-                f"""SELECT id, work_id, run_id FROM source_record
-                    WHERE run_id IN ({",".join(map(str, current))})"""):
-            entry = entries.get(work)
-            if entry is None:
-                entries[work] = [work, record, run in screened]
-            else:
-                entry[1] = min(entry[1], record)
-                entry[2] = entry[2] or run in screened
-        return sorted((tuple(e) for e in entries.values()), key=lambda e: e[1])
+        screened = ",".join(str(int(run)) for run in title_abstract_runs)     # "IN ()" is false in SQLite
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            f"""SELECT work_id, MIN(id) AS first, MAX(run_id IN ({screened})) FROM source_record
+                WHERE run_id IN ({",".join(map(str, current))}) GROUP BY work_id ORDER BY first""").fetchall()
 
     def work_records(self, work_id: int) -> list[dict]:
         """A work's current members with their search run, JSON fields decoded."""
@@ -640,9 +641,10 @@ class Store:
     DECISION_COLUMNS = ("id", "work_id", "stage", "reviewer", "kind", "verdict", "reason", "note", "time", "undoes")
 
     def decision_tuples(self, stage: str, reviewer: str | None = None, work_id: int | None = None,
-                        kinds: Iterable[str] = ("verdict", "resolution")) -> list[tuple]:
+                        kinds: Iterable[str] = ("verdict", "resolution"), by_work: bool = False) -> list[tuple]:
         """Standing events (no undo cancels them) as plain tuples of :attr:`DECISION_COLUMNS`,
-        in the order they happened: the fast path for deriving screening state."""
+        in the order they happened (``by_work``: grouped by work, in the order they happened
+        within each work): the fast path for deriving screening state."""
         where, params = ["stage = ?"], [stage]
         if reviewer is not None:
             where.append("reviewer = ?")
@@ -658,8 +660,8 @@ class Store:
         cursor = self.conn.cursor()
         cursor.row_factory = None
         rows = cursor.execute(
-            f"SELECT {', '.join(self.DECISION_COLUMNS)} FROM decision WHERE {' AND '.join(where)} ORDER BY time, id",
-            params).fetchall()
+            f"SELECT {', '.join(self.DECISION_COLUMNS)} FROM decision WHERE {' AND '.join(where)} "
+            f"ORDER BY {'work_id, ' if by_work else ''}time, id", params).fetchall()
         return [row for row in rows if row[0] not in undone] if undone else rows
 
     def decision_event(self, decision_id: int) -> sqlite3.Row | None:

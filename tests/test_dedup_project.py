@@ -93,6 +93,21 @@ def test_run_merges_duplicates_and_keeps_vetoed_records_apart(tmp_path):
         assert len(events) == 2
 
 
+def test_work_display_takes_the_most_complete_member(tmp_path):
+    protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE})
+    with Project.open(protocol) as project:
+        project.run()
+        (link,) = [row["work_id"] for row in project.store.dedup_rows() if row["doi"] and "Link" in row["title"]]
+        shown = review.work_display(project.store, link)
+        assert shown["databases"] == ["embase", "medline"]
+        assert len(shown["records"]) == 2
+        # the Embase record (with its DOI) is the more complete one: its title, not MEDLINE's upper case
+        assert shown["title"] == LINK["title"]
+        assert shown["doi"] == "10.1136/bmjopen-2016-015203"
+        with pytest.raises(review.DedupError):
+            review.work_display(project.store, 99999)
+
+
 def test_dedup_is_idempotent(tmp_path):
     protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE})
     with Project.open(protocol) as project:

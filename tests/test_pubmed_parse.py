@@ -1,14 +1,13 @@
 """Reading E-utilities replies: real recorded PubmedArticleSet/esearch/elink files, plus shapes no recording has."""
 from __future__ import annotations
 
+import pytest
+
 from conftest import shared_file
 from pubmed_fakes import EFETCH_HEAD
-
 from searchflow.sources.pubmed import (
     CorruptResponse, NcbiError, parse_efetch, read_efetch, read_elink, read_esearch,
 )
-
-import pytest
 
 
 def records_of(name: str):

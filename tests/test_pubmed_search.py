@@ -171,7 +171,8 @@ def test_more_than_10000_hits_split_by_date_then_pmid_every_pmid_once(server, tm
     assert len(pmids) == len(set(pmids)) == 12_000
     assert set(map(int, pmids)) == set(fake.corpus)
     assert change.warnings == []                              # slices added up; total did not move
-    assert any("PubMed reported 12000 hits (fetched in" in m for m in messages)
+    assert any("PubMed reported 12000 hits (fetched in" in m and "whose counts add up to the total" in m
+               for m in messages)
     histories = [f for f in fake.requests("esearch") if f.get("usehistory") == ["y"]]
     slices = histories[1:]                                      # the first one asked for everything
     assert all(len(fake.matching({k: v[0] for k, v in f.items()})) < 10_000 for f in slices)
@@ -263,3 +264,4 @@ def test_progress_is_reported_as_records_arrive(server, tmp_path):
                                   progress=lambda done, total: seen.append((done, total))).run()
     assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
     assert len(outcome.pmids) == 1200 and outcome.slices == []
+

@@ -78,9 +78,10 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
     edges = edges.sort_values(["order", "score", "a", "b"], ascending=[True, False, True, True], kind="stable")
     for index, a, b, rule in zip(edges.index, edges["a"].to_numpy(), edges["b"].to_numpy(), edges["rule"]):
         reviewer = rule == "reviewer"
-        # a pair with no veto between two single records needs no further check
+        # two single records: their own pair passed the vetoes already (reviewers' "different"
+        # verdicts are checked whatever check_vetoes says)
         single = len(groups.group(groups.find(a))) == 1 and len(groups.group(groups.find(b))) == 1
-        reason = groups.try_union(int(a), int(b), check_vetoes=not (reviewer or (single and not different)))
+        reason = groups.try_union(int(a), int(b), check_vetoes=not (reviewer or single))
         if reason:
             decided.at[index, "outcome"] = POSSIBLE
             decided.at[index, "note"] = f"not merged: {reason}"

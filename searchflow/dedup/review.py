@@ -19,6 +19,7 @@ import pandas as pd
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
 from .engine import deduplicate
+from .normalise import completeness
 
 VERDICTS = ("same", "different")
 
@@ -249,6 +250,28 @@ def undo_merge(store: Store, event_id: int, reviewer: str) -> list[int]:
     return moving
 
 
+DISPLAY_FIELDS = ("title", "authors", "year", "journal", "journal_abbrev", "volume", "issue", "pages", "doi",
+                  "pmid", "pmcid", "abstract", "type", "language", "url")
+
+
+def work_display(store: Store, work_id: int) -> dict[str, Any]:
+    """A work's display fields: its most complete current member's, gaps filled from the others
+    (in order of completeness), plus the databases that found it."""
+    members = store.work_records(work_id)
+    if not members:
+        raise DedupError(f"work {work_id} has no current records")
+    table = pd.DataFrame([{k: m.get(k) for k in DISPLAY_FIELDS} for m in members])
+    score = completeness(table)
+    order = sorted(range(len(members)), key=lambda i: (-score[i], members[i]["id"]))
+    shown: dict[str, Any] = {}
+    for name in DISPLAY_FIELDS:
+        shown[name] = next((members[i][name] for i in order if members[i][name] not in ("", None, [])), "")
+    shown["work_id"] = work_id
+    shown["records"] = [m["id"] for m in members]
+    shown["databases"] = sorted({m["database"] for m in members})
+    return shown
+
+
 def merge_history(store: Store, record_id: int | None = None) -> pd.DataFrame:
     """Merge events as a table (for `searchflow dedup --history` and protocol scripts)."""
     return pd.DataFrame([dict(e) for e in store.merge_events(record_id)],
@@ -256,4 +279,4 @@ def merge_history(store: Store, record_id: int | None = None) -> pd.DataFrame:
 
 
 __all__ = ["DedupError", "DedupSummary", "PossiblePair", "dedup_project", "decide_pair", "possible_pairs",
-           "undo_merge", "merge_history", "thresholds_from"]
+           "undo_merge", "merge_history", "thresholds_from", "work_display"]

@@ -23,20 +23,16 @@ import hashlib
 import io
 import json
 import logging
-import multiprocessing
 import os
 import pyexpat
 import re
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
 import requests
@@ -57,7 +53,6 @@ DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 PAGE_LIMIT = 10_000          # PubMed: retstart + retmax <= 10,000 within one result set
 BATCH_SIZE = 500             # records per efetch request
 ELINK_BATCH = 100            # seeds per elink request (one LinkSet each)
-PARALLEL_FROM = 8            # stored efetch replies from which parsing is worth worker processes
 FIRST_DATE = date(1500, 1, 1)    # before PubMed's oldest publication date
 MAX_PMID = 99_999_999
 LINKNAMES = {"refs": "pubmed_pubmed_refs", "citedby": "pubmed_pubmed_citedin"}
@@ -642,6 +637,7 @@ class SearchOutcome:
     slices: list[Slice]             # empty when the search was under 10,000 and fetched whole
     pmids: list[str]                # every PMID fetched, once, in fetch order
     warnings: list[str] = field(default_factory=list)
+    slices_add_up: bool = True      # the slices' counts sum to PubMed's total
 
 
 def _parse_limit(value: str, end: bool) -> date | None:
@@ -725,7 +721,8 @@ class PubMedSearch:
             if final != total:
                 self.warnings.append(f"PubMed's total moved from {total} to {final} while the search ran; "
                                      f"this run holds the {len(fetched)} records fetched")
-        return SearchOutcome(total, first.translation, slices, list(fetched), self.warnings)
+        return SearchOutcome(total, first.translation, slices, list(fetched), self.warnings,
+                             slices_add_up=sum(s.count for s in slices) == total if slices else True)
 
     def split(self, piece: Slice) -> list[Slice]:
         """Halve the date range (then, within one day, the PMID range) until each slice is under 10,000."""
@@ -796,39 +793,14 @@ class PubMedSearch:
 def stored_records(store: Store, run_id: int) -> Iterator[Record]:
     """The run's records, read from its stored efetch responses: each PMID once, in fetch order."""
     seen: set[str] = set()
-    seqs = [seq for seq, utility, _ in store.eutils_requests(run_id) if utility == "efetch"]
-    for batch in _parsed_replies(store, run_id, seqs):
-        for record in batch:
+    for seq, utility, _ in store.eutils_requests(run_id):
+        if utility != "efetch":
+            continue
+        for record in parse_efetch(store.eutils_body(run_id, seq)):
             if record.pmid and record.pmid in seen:
                 continue
             seen.add(record.pmid)
             yield record
-
-
-def _parse_reply(body: bytes) -> list[Record]:
-    return list(parse_efetch(body))
-
-
-def _parsed_replies(store: Store, run_id: int, seqs: list[int]) -> Iterator[list[Record]]:
-    """Each stored efetch reply parsed, in order. For big searches on two or more cores, worker
-    processes parse ahead while this process stores (ElementTree holds the GIL: threads would not).
-    Forked workers only get bytes and return records; they never touch the store."""
-    workers = min(2, (os.cpu_count() or 1))
-    if len(seqs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for seq in seqs:
-            yield _parse_reply(store.eutils_body(run_id, seq))
-        return
-    pending: deque = deque()
-    upcoming = iter(seqs)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for seq in islice(upcoming, 2 * workers):
-            pending.append(pool.submit(_parse_reply, store.eutils_body(run_id, seq)))
-        while pending:
-            batch = pending.popleft().result()
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append(pool.submit(_parse_reply, store.eutils_body(run_id, following)))
-            yield batch
 
 
 def _digest(fingerprints: Iterable[str]) -> str:
@@ -924,7 +896,9 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
         change.warnings.append("no contact email sent to NCBI: add email = \"...\" under [pubmed] in the "
                                "protocol or set NCBI_EMAIL")
     messages = [f"{search.id}: PubMed reported {outcome.total} hits"
-                + (f" (fetched in {len(outcome.slices)} date slices)" if outcome.slices else "")
+                + (f" (fetched in {len(outcome.slices)} date slices, whose counts "
+                   f"{'add up to' if outcome.slices_add_up else 'do NOT add up to'} the total)"
+                   if outcome.slices else "")
                 + (f"; resumed after {resumed} stored responses" if resumed else "")
                 + f"; query translation: {outcome.translation}"]
     if current is not None:
