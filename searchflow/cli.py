@@ -351,6 +351,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Replay screening of a labelled CSV with prioritisation; print how early the includes came."""
+    import json
+
+    from .screening import prioritise
+    try:
+        if args.plot:
+            prioritise.require_matplotlib()
+        data = prioritise.read_labelled_csv(args.data, args.label_column)
+        run = prioritise.simulate(data.texts, data.labels, seed=args.seed)
+        figures = run.metrics()
+        if args.plot:
+            prioritise.plot_recall(run, args.plot, title=Path(args.data).name)
+    except prioritise.LabelledDataError as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        _say(json.dumps({key: round(figures[key], 6) for key in prioritise.METRIC_KEYS}))
+        return 0
+    n, relevant = len(run.order), int(run.labels_in_order.sum())
+    _say(f"{args.data}: {len(data.texts)} records, {relevant + 1} relevant; seed {args.seed}; "
+         f"started from 1 include + 1 exclude; {n} records replayed, {run.retrains} retrains, {run.seconds:.1f} s")
+    _say(f"WSS@95 {100 * figures['wss95']:.1f}%   RRF@10 {100 * figures['rrf10']:.1f}%")
+    _say("recall after screening 10% / 25% / 50%: " + " / ".join(
+        f"{100 * figures[k]:.1f}%" for k in ("recall_at_10pct", "recall_at_25pct", "recall_at_50pct")))
+    _say(f"screened to reach 95% recall: {100 * figures['screened_to_95']:.1f}%, 100%: {100 * figures['screened_to_100']:.1f}%")
+    if args.plot:
+        _say(f"wrote recall curve: {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="searchflow",
@@ -471,6 +501,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("simulate", help="replay screening of a labelled CSV with prioritisation (WSS@95, RRF@10)")
+    p.add_argument("data", metavar="DATA.csv", help="CSV with title, abstract and a 0/1 label column")
+    p.add_argument("--label-column", default="included", help="the 0/1 column (default: included)")
+    p.add_argument("--seed", type=int, default=0, help="picks the starting include and exclude (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object of fractions in 0..1")
+    p.add_argument("--plot", metavar="PNG", help="draw the recall curve against random order (needs matplotlib)")
+    p.set_defaults(func=cmd_simulate)
 
     return parser
 

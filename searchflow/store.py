@@ -296,7 +296,8 @@ class Store:
         return cur.lastrowid
 
     def update_search_run(self, run_id: int, **values: Any) -> None:
-        allowed = {"hits_reported", "query_translation", "record_count", "date_run", "limits", "query", "round"}
+        allowed = {"hits_reported", "query_translation", "record_count", "date_run", "limits", "query", "round",
+                   "fingerprint"}
         bad = set(values) - allowed
         if bad:
             raise ValueError(f"cannot update search_run columns {sorted(bad)}")
@@ -506,6 +507,16 @@ class Store:
     def drop_eutils_responses(self, run_id: int, from_seq: int) -> None:
         self.conn.execute("DELETE FROM eutils_response WHERE run_id = ? AND seq >= ?", (run_id, from_seq))
 
+    def eutils_digest(self, run_id: int) -> str:
+        """sha256 over a run's stored requests and (still compressed) responses: a replay that
+        would read the same bytes can be skipped."""
+        digest = hashlib.sha256()
+        for seq, utility, request, body in self.conn.execute(
+                "SELECT seq, utility, request, body FROM eutils_response WHERE run_id = ? ORDER BY seq", (run_id,)):
+            digest.update(f"{seq}\t{utility}\t{request}\t{len(body)}\n".encode("utf-8"))
+            digest.update(body)
+        return digest.hexdigest()
+
     def copy_eutils_responses(self, from_run: int, to_run: int) -> None:
         self.conn.execute(
             """INSERT INTO eutils_response (run_id, seq, utility, request, body, time)
@@ -546,10 +557,12 @@ class Store:
     def flow_records(self) -> list[tuple[int, int, int, str, str, str, int]]:
         """(record, work, run, search id, database, method, round) of every current record,
         in import order: all the flow counts need, without decoding the raw tags."""
-        return [tuple(row) for row in self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None       # plain tuples straight from SQLite: no Row objects to convert
+        return cursor.execute(
             """SELECT s.id, s.work_id, r.id, r.search_id, r.database, r.method, r.round
                FROM source_record s JOIN search_run r ON r.id = s.run_id
-               WHERE r.is_current = 1 ORDER BY s.id""")]
+               WHERE r.is_current = 1 ORDER BY s.id""").fetchall()
 
     # ------------------------------------------------------------ screening
 
@@ -585,6 +598,19 @@ class Store:
         return cursor.execute(
             f"""SELECT work_id, MIN(id) AS first, MAX(run_id IN ({screened})) FROM source_record
                 WHERE run_id IN ({",".join(map(str, current))}) GROUP BY work_id ORDER BY first""").fetchall()
+
+    def work_texts(self, work_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """work id -> (title, abstract) for prioritisation: the longest of each among the
+        work's current members."""
+        wanted = {int(w) for w in work_ids}
+        texts: dict[int, tuple[str, str]] = {}
+        for work_id, title, abstract in self.conn.execute(
+                """SELECT s.work_id, s.title, s.abstract FROM source_record s
+                   JOIN search_run r ON r.id = s.run_id WHERE r.is_current = 1"""):
+            if work_id in wanted:
+                old_title, old_abstract = texts.get(work_id, ("", ""))
+                texts[work_id] = (max(old_title, title, key=len), max(old_abstract, abstract, key=len))
+        return texts
 
     def work_records(self, work_id: int) -> list[dict]:
         """A work's current members with their search run, JSON fields decoded."""
@@ -663,6 +689,11 @@ class Store:
             f"SELECT {', '.join(self.DECISION_COLUMNS)} FROM decision WHERE {' AND '.join(where)} "
             f"ORDER BY {'work_id, ' if by_work else ''}time, id", params).fetchall()
         return [row for row in rows if row[0] not in undone] if undone else rows
+
+    def decided_works(self, stage: str) -> list[int]:
+        """Works with any decision event at a stage, in work order (from the index alone)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT work_id FROM decision WHERE stage = ? ORDER BY work_id", (stage,))]
 
     def decision_event(self, decision_id: int) -> sqlite3.Row | None:
         return self.conn.execute(

@@ -22,3 +22,17 @@ def shared_file(*parts: str) -> Path:
 @pytest.fixture
 def shared():
     return shared_file
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server standing in for E-utilities (or any web service a test talks to);
+    threaded, so a reply a test holds back does not block the next request."""
+    from pytest_httpserver import HTTPServer
+
+    httpserver = HTTPServer(threaded=True)
+    httpserver.start()
+    yield httpserver
+    if httpserver.is_running():
+        httpserver.clear()
+        httpserver.stop()

@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape
 
 from werkzeug import Request, Response
 
+from searchflow.sources.pubmed import PubMedSettings
+
 EFETCH_HEAD = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
                '1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n')
 ESEARCH_HEAD = ('<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch '
@@ -22,6 +24,15 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 SECTIONS = ("BACKGROUND", "METHODS", "RESULTS", "CONCLUSIONS")
 SENTENCE = ("Community link workers connected {n} adults with long-term conditions to local groups; "
             "wellbeing scores rose by 0.{d} points (95% CI 0.1 to 0.{d}, p &lt; 0.05) over <i>twelve</i> months. ")
+
+
+def settings_for(server, **changes) -> PubMedSettings:
+    """Settings for the local ``server``: no pace limit (tests of the pace pass
+    requests_per_second=None), near-instant retries, no progress bar."""
+    values = dict(base_url=server.url_for("/"), email="reviewer@example.org", requests_per_second=0,
+                  backoff=0.01, timeout=5.0, progress=False)
+    values.update(changes)
+    return PubMedSettings(**values)
 
 
 def article_xml(pmid: int, published: date | None = None, *, year_only: bool = False, rich: bool = True) -> str:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from conftest import shared_file
-from pubmed_fakes import article_xml, articleset, elink_xml, esearch_xml, xml_response
+from pubmed_fakes import article_xml, articleset, elink_xml, esearch_xml, settings_for, xml_response
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.records import Record
-from searchflow.sources.pubmed import PubMedSettings, chase, read_elink
+from searchflow.sources.pubmed import chase, read_elink
 
 PROTOCOL = """
 [review]
@@ -18,16 +17,6 @@ title = "Link workers"
 [pubmed]
 email = "reviewer@example.org"
 """
-
-
-@pytest.fixture
-def server():
-    httpserver = HTTPServer(threaded=True)
-    httpserver.start()
-    yield httpserver
-    if httpserver.is_running():
-        httpserver.clear()
-        httpserver.stop()
 
 
 @pytest.fixture
@@ -45,11 +34,6 @@ def project(tmp_path):
         ])
         store.finish_run(run_id)
         yield opened
-
-
-def settings_for(server) -> PubMedSettings:
-    return PubMedSettings(base_url=server.url_for("/"), email="reviewer@example.org", backoff=0.01,
-                          requests_per_second=0, progress=False)
 
 
 def efetch_by_id(request):

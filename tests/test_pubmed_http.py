@@ -7,33 +7,16 @@ import struct
 import time
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from conftest import shared_file
-from pubmed_fakes import error_xml, xml_response
+from pubmed_fakes import error_xml, settings_for, xml_response
 from searchflow.sources.pubmed import (
     Conversation, EutilsClient, EutilsError, PubMedSettings, read_efetch, read_esearch,
 )
 from searchflow.store import Store
 
 KEY = "k3y-d0-not-st0re-0123456789abcdef"
-
-
-@pytest.fixture
-def server():
-    httpserver = HTTPServer(threaded=True)
-    httpserver.start()
-    yield httpserver
-    if httpserver.is_running():
-        httpserver.clear()
-        httpserver.stop()
-
-
-def settings_for(server, **changes) -> PubMedSettings:
-    values = dict(base_url=server.url_for("/"), email="reviewer@example.org", backoff=0.01, timeout=2.0)
-    values.update(changes)
-    return PubMedSettings(**values)
 
 
 def serve(server, utility: str, handler):
@@ -65,7 +48,7 @@ def max_in_one_second(times: list[float]) -> int:
 def test_without_key_at_most_three_requests_a_second_with_tool_and_email(server):
     recorder = Recorder(esearch_body())
     serve(server, "esearch", recorder)
-    client = EutilsClient(settings_for(server))
+    client = EutilsClient(settings_for(server, requests_per_second=None))       # NCBI's pace
     for _ in range(7):
         _, result = client.post("esearch", {"db": "pubmed", "term": "biopython"}, read_esearch)
         assert result.count == 63
@@ -80,7 +63,7 @@ def test_without_key_at_most_three_requests_a_second_with_tool_and_email(server)
 def test_with_key_at_most_ten_a_second_and_key_sent(server):
     recorder = Recorder(esearch_body())
     serve(server, "esearch", recorder)
-    client = EutilsClient(settings_for(server, api_key=KEY))
+    client = EutilsClient(settings_for(server, api_key=KEY, requests_per_second=None))
     for _ in range(15):
         client.post("esearch", {"db": "pubmed", "term": "biopython"}, read_esearch)
     gaps = [b - a for a, b in zip(recorder.times, recorder.times[1:])]

@@ -155,6 +155,20 @@ def test_efetch_reply_checks():
     assert isinstance(refused, NcbiError) and "query #1" in refused.message
 
 
+def test_records_are_read_one_at_a_time_with_their_place_in_the_reply():
+    body = CONSTRUCTED.replace("<PubmedArticleSet>", "<PubmedArticleSet><DeleteCitation><PMID>7</PMID></DeleteCitation>")
+    records = parse_efetch(body.encode())
+    chapter = next(records)                   # a generator: the rest of the reply is not read yet
+    assert (chapter.pmid, chapter.line) == ("29083762", 2)       # line 1 is the DeleteCitation
+    assert [(r.pmid, r.line) for r in records] == [("10000001", 3)]
+    assert list(parse_efetch(b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>")) == []
+    assert list(parse_efetch((EFETCH_HEAD + "<ERROR>Search Backend failed</ERROR>").encode())) == []
+    with pytest.raises(CorruptResponse, match="not well-formed"):
+        list(parse_efetch(CONSTRUCTED.encode()[:-40]))               # truncated
+    with pytest.raises(CorruptResponse, match="expected <PubmedArticleSet>, got <Other>"):
+        list(parse_efetch((EFETCH_HEAD + "<Other><DeleteCitation/></Other>").encode()))
+
+
 def test_real_esearch_replies():
     history = read_esearch(shared_file("eutils", "esearch", "esearch_usehistory_webenv.xml").read_bytes())
     assert history.count == 42249 and len(history.ids) == 100

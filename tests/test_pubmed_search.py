@@ -6,11 +6,10 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from conftest import shared_file
-from pubmed_fakes import FakePubMed, esearch_xml, xml_response
+from pubmed_fakes import FakePubMed, esearch_xml, settings_for, xml_response
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.protocol import ProtocolError, Search
@@ -34,16 +33,6 @@ database = "PubMed"
 connector = "pubmed"
 query = "{query}"
 """
-
-
-@pytest.fixture
-def server():
-    httpserver = HTTPServer(threaded=True)
-    httpserver.start()
-    yield httpserver
-    if httpserver.is_running():
-        httpserver.clear()
-        httpserver.stop()
 
 
 @pytest.fixture
@@ -122,13 +111,6 @@ def corpus(n: int, seed: int = 7, start: date = date(1995, 1, 1), days: int = 30
     return {p: start + timedelta(days=rng.randrange(days)) for p in pmids}
 
 
-def settings_for(server, **changes) -> PubMedSettings:
-    values = dict(base_url=server.url_for("/"), email="reviewer@example.org", requests_per_second=0,
-                  backoff=0.01, progress=False)
-    values.update(changes)
-    return PubMedSettings(**values)
-
-
 def serve_fake(server, fake) -> None:
     server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(fake)
     server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(fake)
@@ -155,6 +137,56 @@ def test_search_update_reports_new_and_dropped_pmids_and_keeps_works(server, tmp
     now = {r["pmid"]: r["work_id"] for r in store.record_rows()}
     assert now["1002"] == works["1002"] and now["1003"] == works["1003"] and now["1004"] not in works.values()
     assert [r["version"] for r in store.search_runs()] == [1, 2]
+
+
+def test_unchanged_replay_reads_nothing_and_a_new_reader_reads_again_once(server, tmp_path, monkeypatch):
+    serve_fake(server, FakePubMed(corpus(1_200)))
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    run_search(store, search, settings_for(server), today=TODAY)
+    server.stop()                                               # offline from here on
+    read: list[int] = []
+    real_parse = pubmed.parse_efetch
+    monkeypatch.setattr(pubmed, "parse_efetch", lambda body: read.append(len(body)) or real_parse(body))
+
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, change.records, messages, read) == ("unchanged", 1_200, [], [])
+
+    monkeypatch.setattr(pubmed, "PARSER_VERSION", pubmed.PARSER_VERSION + 1)
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, change.version, len(read)) == ("unchanged", 1, 3)    # 3 efetch replies read again
+    assert messages == [f"pm: records read again from the responses stored on {TODAY} (the PubMed reader "
+                        f"changed from version {pubmed.PARSER_VERSION - 1} to {pubmed.PARSER_VERSION}); "
+                        f"no record changed"]
+    read.clear()
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, messages, read) == ("unchanged", [], [])             # once only
+
+    first = store.run_pmids(store.current_run("pm")["id"])[0]
+
+    def reader_with_a_new_tag(body):                            # a reader that now keeps one more tag
+        for record in real_parse(body):
+            if record.pmid == first:
+                record.raw.append(("NewTag", "x"))
+            yield record
+    monkeypatch.setattr(pubmed, "parse_efetch", reader_with_a_new_tag)
+    monkeypatch.setattr(pubmed, "PARSER_VERSION", pubmed.PARSER_VERSION + 1)
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert (change.status, change.version, change.records, change.carried) == ("changed", 2, 1_200, 1_199)
+    assert "no new search was run" in messages[0]
+
+
+def test_runs_stored_before_reader_versions_are_read_again_once(server, tmp_path):
+    serve_fake(server, FakePubMed(corpus(30)))
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    run_search(store, search, settings_for(server), today=TODAY)
+    run_id = store.current_run("pm")["id"]
+    store.update_search_run(run_id, fingerprint="0" * 64)      # how older versions fingerprinted a run
+    change, messages = run_search(store, search, settings_for(server), today=TODAY)
+    assert change.status == "unchanged" and "changed from version 1 to" in messages[0]
+    assert store.current_run("pm")["fingerprint"].startswith(f"pubmed-reader-{pubmed.PARSER_VERSION}:")
+    assert run_search(store, search, settings_for(server), today=TODAY)[1] == []
 
 
 def test_more_than_10000_hits_split_by_date_then_pmid_every_pmid_once(server, tmp_path):

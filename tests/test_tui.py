@@ -327,3 +327,54 @@ def test_snapshot_conflicts(review, snap_compare):
     decisions.record_decision(store, protocol, first, "title_abstract", "alice", "include", note="fits")
     decisions.record_decision(store, protocol, first, "title_abstract", "bob", "exclude", reason="wrong population")
     assert snap_compare(ScreeningApp(app_session(review, "carol"), start="conflicts"), terminal_size=SIZE)
+
+
+# ------------------------------------------------------------------ exclusion reasons: required or not
+
+def picker_text(app) -> str:
+    return " ".join(str(label.content) for label in app.screen.query("Label"))
+
+
+@run_async
+async def test_no_reason_is_offered_only_where_an_exclusion_may_go_without_one(review):
+    protocol, store = review
+    app = open_app(review)
+    async with app.run_test(size=SIZE) as pilot:
+        work = app.session.work_id
+        await pilot.press("e")
+        assert "no reason" in picker_text(app)
+        await pilot.press("0")
+        stored = decisions.reviewer_verdicts(store, "alice", "title_abstract")[work]
+        assert (stored.verdict, stored.reason) == ("exclude", "")
+    for reviewer in ("alice", "bob"):          # agreed include: the work goes on to full text
+        decisions.record_decision(store, protocol, work + 1, "title_abstract", reviewer, "include")
+    app = open_app(review, stage="full_text")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.session.work_ids == [work + 1]
+        await pilot.press("e")
+        assert isinstance(app.screen, ReasonPicker)
+        assert "no reason" not in picker_text(app) and "no full text" in picker_text(app)
+        await pilot.press("0", "enter")             # refused by the picker itself: nothing stored
+        assert isinstance(app.screen, ReasonPicker)
+        assert decisions.reviewer_verdicts(store, "alice", "full_text") == {}
+        await pilot.press("4")
+        stored = decisions.reviewer_verdicts(store, "alice", "full_text")[work + 1]
+        assert (stored.verdict, stored.reason) == ("exclude", "no full text")
+
+
+@run_async
+async def test_resolver_excludes_a_conflict_with_a_reason(review):
+    protocol, store = review
+    first = decisions.assigned_works(store, protocol, "alice", "title_abstract")[0]
+    decisions.record_decision(store, protocol, first, "title_abstract", "alice", "include")
+    decisions.record_decision(store, protocol, first, "title_abstract", "bob", "exclude", reason="wrong population")
+    app = ScreeningApp(app_session(review, "carol"), start="conflicts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        assert isinstance(app.screen, ReasonPicker)
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictScreen)
+    final = decisions.final_decisions(store, protocol, "title_abstract")[first]
+    assert (final.status, final.verdict, final.reason) == ("resolved", "exclude", "wrong intervention")

@@ -46,7 +46,7 @@ def blocking_keys(prepared: pd.DataFrame) -> dict[str, pd.Series]:
         "title_words": words,
         "author_year": join(first, year),
         # ahead-of-print copies have another year: first author + the title's opening instead
-        "author_title": join(first, title.str[:10].where(has_title, "")),
+        "author_title": join(first, title.str[:16].where(has_title, "")),
         "author_page": join(first, page),
         "volume_page": join(volume, page),
         "year_page_journal": join(year, page, prepared["journal_initials"]),

@@ -93,7 +93,7 @@ SUPPLEMENT, UNKNOWN = "supplement", "unknown"
 
 
 def record_kind(type_: Any, title: Any, journal: Any = "", volume: Any = "", issue: Any = "",
-                pages: Any = "") -> str:
+                pages: Any = "", page_span: tuple[str, str] | None = None) -> str:
     """notice (erratum, retraction), response (comment, reply), conference (abstract, paper), article,
     or supplement / unknown when the record cannot tell (these agree with any kind).
 
@@ -112,7 +112,12 @@ def record_kind(type_: Any, title: Any, journal: Any = "", volume: Any = "", iss
             return RESPONSE
     if type_kind == CONFERENCE:
         return CONFERENCE
-    return _venue_kind(_text(journal), _text(volume), _text(issue), _text(pages), type_kind == ARTICLE)
+    pages_text = _text(pages)
+    first, last = page_span if page_span is not None else page_range(pages_text)
+    # only the shape of the pages matters below: no pages, one page, a range, a supplement's "S12"
+    shape = "suppl" if _SUPPLEMENT_RE.search(fold(pages_text)) else ("one" if first and (not last or last == first)
+                                                                    else ("range" if first else ""))
+    return _venue_kind(_text(journal), _text(volume), _text(issue), shape, type_kind == ARTICLE)
 
 
 _TYPE_NOTICE_RE = re.compile(r"errat|correct|corrigend|retract|expression of concern")
@@ -137,23 +142,22 @@ def _type_kind(type_: str) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
-def _venue_kind(journal: str, volume: str, issue: str, pages: str, typed_article: bool) -> str:
+def _venue_kind(journal: str, volume: str, issue: str, page_shape: str, typed_article: bool) -> str:
     if _VENUE_CONFERENCE_RE.search(fold(journal)):
         return CONFERENCE
     # a supplement issue holds meeting abstracts or ordinary papers; databases disagree on which
     numbering = fold(f"{volume} {issue}")
     if _NUMBERING_CONFERENCE_RE.search(numbering):
         return CONFERENCE
-    if _SUPPLEMENT_RE.search(f"{numbering} {fold(pages)}"):
+    if page_shape == "suppl" or _SUPPLEMENT_RE.search(numbering):
         return SUPPLEMENT
     # a single page may well be the printed meeting abstract, whatever the type says ("article" is
     # BibTeX's and RIS's default); without a type only a page range says "journal article"
-    first, last = page_range(pages)
-    if first and (not last or last == first):
+    if page_shape == "one":
         return SUPPLEMENT
     if typed_article:
         return ARTICLE
-    return ARTICLE if first and last else UNKNOWN
+    return ARTICLE if page_shape == "range" else UNKNOWN
 
 
 # ------------------------------------------------------------------ parts, numbers, trials
@@ -377,9 +381,19 @@ def page_bounds(first: str, last: str) -> tuple[int, int]:
 _PAGE_COUNT_RE = re.compile(r"^\d+\s*(?:p|pp|pages?)\.?$")     # "62 p": a thesis's length, not a page
 
 
+_PLAIN_RANGE_RE = re.compile(r"\s*(\d{1,9})\s*(?:-+\s*(\d{1,9}))?\s*$")
+
+
 def page_range(value: Any) -> tuple[str, str]:
     """(first, last) page as written without prefixes; "e1129-38" -> ("1129", "1138")."""
-    text = fold(_text(value)).strip()
+    text = _text(value)
+    plain = _PLAIN_RANGE_RE.match(text)          # "309-24", "1014": most pages, the quick way
+    if plain:
+        first, last = plain.group(1), plain.group(2) or ""
+        if last and len(last) < len(first):
+            last = first[: len(first) - len(last)] + last
+        return first.lstrip("0"), last.lstrip("0")
+    text = fold(text).strip()
     if text in _NO_VALUE or "pagination" in text or _PAGE_COUNT_RE.match(text):
         return "", ""
     parts = [p for p in re.split(r"\s*(?:-+|\u2013|\u2014|\bto\b)\s*", text) if p]
@@ -423,7 +437,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     n = len(df)
 
     def col(name: str) -> list[Any]:
-        return df[name].tolist() if name in df.columns else [""] * n
+        """A column as text, once (lists such as authors and dicts such as accession stay as they are)."""
+        if name not in df.columns:
+            return [""] * n
+        return [v if isinstance(v, (list, dict)) else _text(v) for v in df[name].tolist()]
 
     titles = _each(title_key, col("title"))
     keys = [author_keys(a) for a in col("authors")]
@@ -453,8 +470,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "pmid": [normalise_pmid(_text(p)) for p in col("pmid")],
         "pmcid": [normalise_pmcid(_text(p)) for p in col("pmcid")],
         "accession": [accession_keys(a) for a in col("accession")],
-        "kind": [record_kind(t, ti, j, v, i, p) for t, ti, j, v, i, p in zip(
-            col("type"), col("title"), col("journal"), col("volume"), col("issue"), col("pages"))],
+        "kind": [record_kind(t, ti, j, v, i, p, pr) for t, ti, j, v, i, p, pr in zip(
+            col("type"), col("title"), col("journal"), col("volume"), col("issue"), col("pages"), pages)],
         "part": np.array([part_number(t) for t in titles], dtype=np.int32),
         "numbers": [title_numbers(t) for t in titles],
         "trials": [trial_ids(t, a) for t, a in zip(col("title"), col("abstract"))],
@@ -511,12 +528,8 @@ def completeness(records: pd.DataFrame) -> np.ndarray:
     score = np.zeros(len(records), dtype=np.float64)
     for name in INPUT_COLUMNS[1:] + ("abstract", "doi"):
         if name in records.columns:
-            values = records[name]
-            if values.dtype == object and values.map(type).eq(str).all():
-                text = values.str.strip()
-                score += (~text.isin(_NA_TEXT)).to_numpy(dtype=np.float64)
-            else:
-                score += np.array([bool(_text(v).strip()) for v in values.tolist()], dtype=np.float64)
+            text = records[name].fillna("").astype(str).str.strip()
+            score += (~text.isin(_NA_TEXT | {"[]", "{}"})).to_numpy(dtype=np.float64)
     return score
 
 

@@ -207,6 +207,10 @@ def _works(store: Store) -> tuple[dict[int, Work], list[tuple], Counter]:
         by_origin[(rec[6], rec[5], rec[4])] += 1
     works = {}
     for work_id, recs in members.items():
+        if len(recs) == 1:          # most works: one record says it all
+            r = recs[0]
+            works[work_id] = Work(work_id, r[5] in DATABASE_METHODS, (r[6], r[5], r[4], r[3]), r[5], [(r[5], r[4])])
+            continue
         dbr = any(r[5] in DATABASE_METHODS for r in recs)
         first = min(recs, key=lambda r: (r[6], r[5] not in DATABASE_METHODS, method_rank(r[5]), r[0]))
         counted = first if not dbr else min(
@@ -286,8 +290,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
 
     # full text: every decided work, including any outside the stage's population
     decided = {w: f for w, f in full_text.items() if f.verdict in DECIDED}
-    for row in store.decision_events(stage="full_text"):
-        work_id = row["work_id"]
+    for work_id in store.decided_works("full_text"):
         if work_id in works and work_id not in full_text and work_id not in decided:
             final = screening.final_decision(store, protocol, work_id, "full_text")
             if final.verdict in DECIDED:

@@ -21,6 +21,10 @@ Rules in brief (the protocol's ``[screening]`` table sets them):
   text any disagreement, any maybe, and two excludes with different reasons (the
   reason is what PRISMA reports).
 - Blinding: reviewers see only their own verdicts until the lead unblinds the stage.
+
+Speed: a stage's works and final decisions are derived in one pass over its events and
+shared (:class:`ScreeningState`) until anything in the store changes, so a report or a
+full-text queue on a 100,000-work project does not derive them again and again.
 """
 from __future__ import annotations
 
@@ -423,6 +427,19 @@ def _goes_forward(final: FinalDecision | None) -> bool:
     return final is not None and final.status != "conflict" and final.verdict in FORWARD
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a stage's rows and decisions are built: it would walk
+    the growing heap again and again (a third of the time on 100,000 works); tuples make no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class ScreeningState:
     """Both stages' works and final decisions, each derived at most once from the store as it is.
 
@@ -449,7 +466,8 @@ class ScreeningState:
     def entries(self) -> list[tuple[int, int, int]]:
         """(work, first record, screened at title/abstract) of every current work, in import order."""
         if self._entries is None:
-            self._entries = self.store.work_entries(self.title_abstract_runs)
+            with _no_cycle_collection():
+                self._entries = self.store.work_entries(self.title_abstract_runs)
         return self._entries
 
     def works(self, stage: str) -> list[int]:
@@ -473,34 +491,21 @@ class ScreeningState:
             self._finals[stage] = finals
         return finals
 
+    @_no_cycle_collection()
     def _derive_stage(self, stage: str) -> dict[int, FinalDecision]:
         rows = self.store.decision_tuples(stage, by_work=True)
         events_of = {work: list(events) for work, events in groupby(map(Decision._make, rows), key=_work_of)}
         protocol = self.protocol
         assign, maybe_conflict, rank = _assigner(protocol, stage), maybe_is_conflict(protocol), _ranker(protocol)
         result = {}
-        with _no_cycle_collection():
-            for work in self.works(stage):
-                needed = assign(work)
-                events = events_of.get(work)
-                if events is None:      # most works, early on: nothing to derive
-                    result[work] = _final((work, stage, "pending", None, "", (), needed, (), None))
-                else:
-                    result[work] = _derive(stage, work, events, needed, maybe_conflict, rank)
+        for work in self.works(stage):
+            needed = assign(work)
+            events = events_of.get(work)
+            if events is None:      # most works, early on: nothing to derive
+                result[work] = _final((work, stage, "pending", None, "", (), needed, (), None))
+            else:
+                result[work] = _derive(stage, work, events, needed, maybe_conflict, rank)
         return result
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while a stage's decisions are built: it would walk the
-    growing heap again and again (a third of the time on 100,000 works) and tuples make no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # The latest state of each open store, with what it was derived from: the store's data version

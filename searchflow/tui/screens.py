@@ -68,7 +68,17 @@ class BaseScreen(Screen):
         self.notify(str(error), severity="error", timeout=6)
 
     def ask_reason(self, decide: Callable[[str], None]) -> None:
-        """Show the reason picker; ``decide(reason)`` runs as soon as a number is typed."""
+        """Show the reason picker; ``decide(reason)`` runs as soon as a number is typed.
+        "No reason" is offered only where the screening rules allow an exclusion without one;
+        a protocol that lists no reasons takes a free-text one instead."""
+        reasons, required = self.session.reasons(), self.session.reason_required("exclude")
+        if required and not reasons:
+            def typed(reason: str | None) -> None:
+                if reason and reason.strip():
+                    decide(reason.strip())
+
+            self.app.push_screen(TextPrompt("Exclude: why? (a reason is required)", "", "free text"), typed)
+            return
 
         def close() -> None:
             if isinstance(self.app.screen, ReasonPicker):
@@ -78,7 +88,7 @@ class BaseScreen(Screen):
             close()
             decide(reason)
 
-        self.app.push_screen(ReasonPicker(self.session.reasons(), choose, close))
+        self.app.push_screen(ReasonPicker(reasons, choose, close, required=required))
 
 
 # ------------------------------------------------------------------ screening
@@ -168,9 +178,8 @@ class ScreeningScreen(BaseScreen):
         work_id = self.session.work_id
         if work_id is None:
             return
-        # "No reason" is offered everywhere; where the rules require one they refuse it
-        # with their own message and the reviewer picks again. The work is fixed now, so
-        # the verdict lands on the work that was shown when "e" was pressed.
+        # The work is fixed now, so the verdict lands on the work that was shown when "e"
+        # was pressed, even if keys typed ahead move the screen on first.
         self.ask_reason(lambda reason: self.action_decide("exclude", reason, work_id=work_id))
 
     def action_note(self) -> None:
@@ -341,11 +350,8 @@ class ConflictScreen(BaseScreen):
     def action_exclude(self) -> None:
         if self.current is None:
             return
-        def picked(reason: str | None) -> None:
-            if reason is not None:
-                self.action_resolve("exclude", reason)
-
-        self.app.push_screen(ReasonPicker(self.session.reasons(), required=False), picked)
+        work_id = self.current.work_id
+        self.ask_reason(lambda reason: self.action_resolve("exclude", reason, work_id=work_id))
 
 
 # ------------------------------------------------------------------ duplicate review

@@ -115,6 +115,9 @@ class ScreeningSession:
     def reasons(self) -> list[str]:
         return decisions.reasons(self.protocol, self.stage)
 
+    def reason_required(self, verdict: str) -> bool:
+        return decisions.reason_required(self.protocol, self.stage, verdict)
+
     # ------------------------------------------------------------ moving
 
     def next_unscreened(self, after: int, wrap: bool = True) -> int | None:

@@ -167,12 +167,14 @@ def work_line(position: int, assigned: int, summary: Any, verdict: Text) -> Text
 
 
 class ReasonPicker(ModalScreen[None]):
-    """Pick an exclusion reason with its number key (0 or Enter: none); Escape backs out.
+    """Pick an exclusion reason with its number key (0 or Enter: none, unless ``required``);
+    Escape backs out.
 
     The digits are bindings, not a key handler: a reviewer who types "e" then "2" faster
     than the picker appears still has the "2" reach it (queued keys are matched against
     the bindings of the screen on top). The choice goes to ``choose(reason)``, which
-    records the verdict at once and closes the picker; ``cancel()`` closes it.
+    records the verdict at once and closes the picker; ``cancel()`` closes it. Where the
+    screening rules require a reason (``required``) "no reason" is not offered at all.
     """
 
     BINDINGS = [Binding("escape", "cancel", "Back", show=False),
@@ -180,12 +182,13 @@ class ReasonPicker(ModalScreen[None]):
         Binding(str(n), f"pick({n})", f"Reason {n}", show=False) for n in range(10)]
 
     def __init__(self, reasons: list[str], choose: Callable[[str], None], cancel: Callable[[], None],
-                 title: str = "Exclude: why?"):
+                 title: str = "Exclude: why?", required: bool = False):
         super().__init__()
         self.reasons = reasons
         self.choose = choose
         self.cancel = cancel
         self.title_text = title
+        self.required = required
         self.done = False
 
     def compose(self) -> ComposeResult:
@@ -193,11 +196,17 @@ class ReasonPicker(ModalScreen[None]):
             yield Label(self.title_text, id="picker-title")
             for number, reason in enumerate(self.reasons[:9], start=1):
                 yield Label(Text.assemble((f" {number} ", "bold reverse"), f"  {reason}"), classes="picker-item")
-            yield Label(Text.assemble((" 0 ", "bold reverse"), "  no reason (Enter)"), classes="picker-item")
-            yield Label("Esc: back without a verdict", classes="picker-hint")
+            if not self.required:
+                yield Label(Text.assemble((" 0 ", "bold reverse"), "  no reason (Enter)"), classes="picker-item")
+                yield Label("Esc: back without a verdict", classes="picker-hint")
+            else:
+                yield Label("A reason is required here.  Esc: back without a verdict", classes="picker-hint")
 
     def action_pick(self, number: int) -> None:
         if self.done:
+            return
+        if number == 0 and self.required:
+            self.notify("a reason is required here: pick one by its number", severity="warning", timeout=3)
             return
         if number == 0:
             reason = ""

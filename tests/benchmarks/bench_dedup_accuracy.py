@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from searchflow.dedup.engine import deduplicate  # noqa: E402
 from searchflow.dedup.evaluate import LABELLED_SETS, evaluate, false_merge_clusters  # noqa: E402
+from searchflow.dedup.standalone import read_files  # noqa: E402
 from searchflow.dedup.tables import read_csv_records  # noqa: E402
 
 SHARED = Path(os.environ.get("SEARCHFLOW_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -34,6 +35,9 @@ def main() -> int:
     parser.add_argument("--show-false", action="store_true", help="print every falsely merged cluster")
     parser.add_argument("--show-possible", type=int, default=0, help="print up to N possible pairs per set")
     parser.add_argument("--only", help="run one set by name")
+    parser.add_argument("--importer", action="store_true",
+                        help="read the files with searchflow's CSV importer (as `searchflow dedup FILE` does) "
+                             "instead of the plain column mapping")
     args = parser.parse_args()
 
     header = f"{'set':<14}{'records':>8}{'removable':>10}{'found':>7}{'missed':>7}{'false':>6}" \
@@ -49,7 +53,12 @@ def main() -> int:
         if not path.exists():
             print(f"{spec.name:<14} skipped: {path} not found")
             continue
-        table = read_csv_records(path, id_column=spec.id_column, ignore=spec.ignore)
+        if args.importer:
+            table = read_files([path], id_column=spec.id_column)
+            if spec.ignore:     # the importer reads `number` as the issue; this file's is no issue
+                table["issue"] = ""
+        else:
+            table = read_csv_records(path, id_column=spec.id_column, ignore=spec.ignore)
         truth = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["dup_group"])["dup_group"]
         start = time.perf_counter()
         result = deduplicate(table)

@@ -8,6 +8,7 @@ The search is over 10,000 hits, so the date slicing runs too. Prints records/s a
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import multiprocessing
 import os
@@ -21,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/ for pubmed_fakes
 
-from pubmed_fakes import EFETCH_HEAD, FakePubMed, article_xml, xml_response  # noqa: E402
+from pubmed_fakes import EFETCH_HEAD, FakePubMed, _day, article_xml, xml_response  # noqa: E402
 
 from searchflow.protocol import Search  # noqa: E402
+from searchflow.sources import pubmed  # noqa: E402
 from searchflow.sources.pubmed import PubMedSettings, parse_efetch, run_search, stored_records  # noqa: E402
 from searchflow.store import Store  # noqa: E402
 
@@ -37,11 +39,22 @@ def make_corpus(n: int) -> dict[int, date]:
 
 
 class PreparedPubMed(FakePubMed):
-    """efetch replies joined from article XML made before the clock starts."""
+    """efetch replies joined from article XML made before the clock starts; esearch counts by
+    bisecting a date-sorted list, so the pretend server's own work stays out of the figures."""
 
     def __init__(self, corpus):
         super().__init__(corpus, rich=True)
         self.xml = {p: article_xml(p, d) for p, d in corpus.items()}
+        self.by_date = sorted((d, p) for p, d in corpus.items())
+
+    def matching(self, form):
+        if " AND " in form["term"]:                    # a PMID-range slice: the plain scan
+            return super().matching(form)
+        lo = _day(form["mindate"], end=False) if "mindate" in form else date.min
+        hi = _day(form["maxdate"], end=True) if "maxdate" in form else date.max
+        first = bisect.bisect_left(self.by_date, (lo, 0))
+        last = bisect.bisect_right(self.by_date, (hi, 10**9))
+        return sorted((p for _, p in self.by_date[first:last]), reverse=True)
 
     def efetch(self, form):
         ids = self.histories[form["WebEnv"]][int(form["retstart"]):int(form["retstart"]) + int(form["retmax"])] \
@@ -97,19 +110,27 @@ def main(n: int = 50_000) -> None:
             rss_after_search = peak_rss_mb()
             seqs = [seq for seq, utility, _ in requests if utility == "efetch"]
             size = parsed = 0
-            parse_time = 0.0
+            parse_time = parse_cpu = 0.0
             for seq in seqs:                       # one reply at a time, in this process
                 body = store.eutils_body(run_id, seq)
                 size += len(body)
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), cpu_seconds()
                 parsed += sum(1 for _ in parse_efetch(body))
                 parse_time += time.perf_counter() - start
+                parse_cpu += cpu_seconds() - cpu_start
             print(f"parse only (one process): {parsed} records from {size / 1e6:.0f} MB XML in {parse_time:.2f} s "
-                  f"= {parsed / parse_time:,.0f} records/s")
+                  f"= {parsed / parse_time:,.0f} records/s; {parsed / parse_cpu:,.0f} per CPU-second")
             start = time.perf_counter()
             replayed = sum(1 for _ in stored_records(store, run_id))
             replay_time = time.perf_counter() - start
             print(f"offline replay (decompress + parse + dedup by PMID): {replayed / replay_time:,.0f} records/s")
+            for label in ("unchanged", "after a reader version change"):
+                if label != "unchanged":
+                    pubmed.PARSER_VERSION += 1
+                start, cpu_start = time.perf_counter(), cpu_seconds()
+                again, notes = run_search(store, search, settings, today=TODAY)
+                print(f"searchflow run again, {label}: {again.status} in {time.perf_counter() - start:.2f} s "
+                      f"({cpu_seconds() - cpu_start:.2f} s CPU){'; ' + notes[0] if notes else ''}"[:150])
             stored_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6
             print(f"store file: {stored_mb:.0f} MB (responses zlib-compressed + records)")
             store.close()
