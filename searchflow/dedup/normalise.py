@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import unquote
 
 import numpy as np
@@ -531,7 +531,3 @@ def completeness(records: pd.DataFrame) -> np.ndarray:
             text = records[name].fillna("").astype(str).str.strip()
             score += (~text.isin(_NA_TEXT | {"[]", "{}"})).to_numpy(dtype=np.float64)
     return score
-
-
-def texts(values: Iterable[Any]) -> list[str]:
-    return [_text(v) for v in values]

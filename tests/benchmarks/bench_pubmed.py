@@ -2,7 +2,9 @@
 
 The pretend PubMed runs in a child process (so its XML templating does not share our CPU
 time) with every efetch reply body prepared before timing starts; the rate limit is off.
-The search is over 10,000 hits, so the date slicing runs too. Prints records/s and peak RSS.
+The search is over 10,000 hits, so the date slicing runs too. Prints records/s (wall and per
+CPU-second of this process: the machine may be busy with other work), what `searchflow run`
+costs when nothing changed and after a reader version change, and peak RSS.
 
     .venv/bin/python tests/benchmarks/bench_pubmed.py [N]
 """

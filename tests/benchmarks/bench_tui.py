@@ -101,35 +101,40 @@ class FrameClock:
 
     Textual's pilot waits for the process to look idle (about 50 ms even for an unbound
     key), which would swamp what is measured; so keys are posted straight to the driver
-    and the time taken is key -> first frame composed after the screen changed.
+    and the time taken is key -> first frame composed after the screen changed. Each frame
+    is stamped with the position it shows, so a frame composed before the poller wakes up
+    still counts (waiting for "the next frame" after seeing the change could wait forever).
     """
 
     def __init__(self, app: ScreeningApp):
-        self.frames: list[float] = []
+        self.frames: list[tuple[float, tuple[int, int]]] = []
         display = app._display
 
         def timed(screen, renderable):
             if renderable is not None and isinstance(screen, ScreeningScreen):
-                self.frames.append(time.perf_counter())
+                self.frames.append((time.perf_counter(), state(app)))
             return display(screen, renderable)
 
         app._display = timed
 
-    async def frame_after(self, changed) -> float:
-        """Wait until ``changed()`` is true, then for the next frame; returns its time."""
-        while not changed():
+    async def first_frame(self, since: int, shows=lambda shown: True) -> float:
+        """Time of the first frame from index ``since`` on whose position satisfies ``shows``."""
+        while True:
+            for at, shown in self.frames[since:]:
+                if shows(shown):
+                    return at
             await asyncio.sleep(0.0005)
-        seen = len(self.frames)
-        while len(self.frames) == seen:
-            await asyncio.sleep(0.0005)
-        return self.frames[-1]
+
+
+def state(app: ScreeningApp) -> tuple[int, int]:
+    return app.session.position, app.session.screened
 
 
 async def press(app: ScreeningApp, clock: FrameClock, key: str) -> float:
-    before = (app.session.position, app.session.screened)
+    before, seen = state(app), len(clock.frames)
     started = time.perf_counter()
     app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
-    shown = await clock.frame_after(lambda: (app.session.position, app.session.screened) != before)
+    shown = await clock.first_frame(seen, lambda shown: shown != before)
     return shown - started
 
 
@@ -140,7 +145,7 @@ async def measure(path: Path, moves: int, stage: str) -> tuple[float, list[float
     app = ScreeningApp.open(store, protocol, "alice", stage)
     clock = FrameClock(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        first = await clock.frame_after(lambda: isinstance(app.screen, ScreeningScreen))
+        first = await clock.first_frame(0)
         opened = first - started
         await pilot.pause()
         nexts = [await press(app, clock, "right") for _ in range(moves)]
