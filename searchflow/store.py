@@ -667,10 +667,12 @@ class Store:
     DECISION_COLUMNS = ("id", "work_id", "stage", "reviewer", "kind", "verdict", "reason", "note", "time", "undoes")
 
     def decision_tuples(self, stage: str, reviewer: str | None = None, work_id: int | None = None,
-                        kinds: Iterable[str] = ("verdict", "resolution"), by_work: bool = False) -> list[tuple]:
+                        kinds: Iterable[str] = ("verdict", "resolution"), by_work: bool = False,
+                        works_with: Iterable[str] | None = None) -> list[tuple]:
         """Standing events (no undo cancels them) as plain tuples of :attr:`DECISION_COLUMNS`,
         in the order they happened (``by_work``: grouped by work, in the order they happened
-        within each work): the fast path for deriving screening state."""
+        within each work): the fast path for deriving screening state. ``works_with``: only
+        works with some event (standing or not) whose verdict is one of these."""
         where, params = ["stage = ?"], [stage]
         if reviewer is not None:
             where.append("reviewer = ?")
@@ -681,6 +683,11 @@ class Store:
         kinds = list(kinds)
         where.append(f"kind IN ({', '.join('?' * len(kinds))})")
         params.extend(kinds)
+        if works_with is not None:
+            verdicts = list(works_with)
+            where.append(f"""work_id IN (SELECT work_id FROM decision WHERE stage = ?
+                                         AND verdict IN ({', '.join('?' * len(verdicts))}))""")
+            params.extend([stage, *verdicts])
         undone = {row[0] for row in self.conn.execute(
             "SELECT undoes FROM decision WHERE undoes IS NOT NULL AND stage = ?", (stage,))}
         cursor = self.conn.cursor()

@@ -12,6 +12,9 @@ import numpy as np
 
 from .decide import Vetoes
 
+# Vetoes a shared DOI or PMID outweighs on a pair (see Vetoes.reasons); other vetoes always stand.
+SOFT_VETOES = {"years more than one apart", "different pages", "different volumes", "different issues"}
+
 
 class Clusters:
     """Disjoint sets of row numbers, each remembering its members."""
@@ -69,8 +72,36 @@ class ConsistentClusters(Clusters):
         a = np.repeat(np.array(gx, dtype=np.int64), len(gy))
         b = np.tile(np.array(gy, dtype=np.int64), len(gx))
         reasons = self.vetoes.reasons(a, b)
-        hit = reasons[reasons != ""]
-        return f"{hit[0]} within the cluster" if len(hit) else ""
+        if not (reasons != "").any():
+            return ""
+        grid = reasons.reshape(len(gx), len(gy))
+        for x, y in zip(*np.nonzero(grid != "")):
+            if not self._outweighed(grid, gx, gy, int(x), int(y)):
+                return f"{grid[x, y]} within the cluster"
+        return ""
+
+    def _outweighed(self, grid: np.ndarray, gx: list[int], gy: list[int], x: int, y: int) -> bool:
+        """A numbering veto between gx[x] and gy[y] that the clusters already accepted.
+
+        When gy[y] shares a DOI or PMID with a member k of its cluster that gx[x] agrees with,
+        their conflicting pages, volume or year were outweighed by that identifier already
+        (ahead-of-print and final versions, Cochrane updates): gx[x] matches k, so it inherits
+        the same verdict. Likewise the other way round.
+        """
+        if grid[x, y] not in SOFT_VETOES:
+            return False
+        i, j = gx[x], gy[y]
+        for k in range(len(gy)):
+            if k != y and grid[x, k] == "" and self._share_identifier(gy[k], j):
+                return True
+        for k in range(len(gx)):
+            if k != x and grid[k, y] == "" and self._share_identifier(gx[k], i):
+                return True
+        return False
+
+    def _share_identifier(self, i: int, j: int) -> bool:
+        v = self.vetoes
+        return (v.doi[i] != "" and v.doi[i] == v.doi[j]) or (v.pmid[i] != "" and v.pmid[i] == v.pmid[j])
 
     def try_union(self, x: int, y: int, check_vetoes: bool = True) -> str:
         """Join the clusters of x and y unless forbidden; returns the reason it was refused."""

@@ -7,6 +7,7 @@ joined, on every pair of members across the two clusters (see cluster.py).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,12 @@ class Vetoes:
     Volume, issue, page and year conflicts are often data-entry noise (a supplement
     number in the volume field, an article number in the issue field), so a shared
     DOI/PMID, or the same title, authors, first page and year, outweighs them.
-    Kinds, parts, trial registrations and different identifiers are never outweighed.
+    Kinds, parts and trial registrations are never outweighed; different DOIs only when
+    one of them names another journal than both records (a DOI attached to the wrong record).
+
+    A corrected version of a paper reprinted in a later issue of the same journal volume
+    (haematology's "corrected versions") has the same title, authors, journal, volume and
+    year but other pages: that much agreement outweighs a page or issue conflict.
     """
 
     def __init__(self, prepared: pd.DataFrame):
@@ -50,7 +56,10 @@ class Vetoes:
         self.trials = get("trials")
         self.title = get("title")
         self.families = get("families")
+        self.first_author = get("first_author")
+        self.author_count = prepared["author_count"].to_numpy()
         self.journal = get("journal_initials")
+        self.journal_key = get("journal")
         self.volume_plain = prepared["volume_plain"].to_numpy(dtype=bool)
         self.part = prepared["part"].to_numpy()
         self.year = prepared["year"].to_numpy()
@@ -66,12 +75,20 @@ class Vetoes:
         same_id = _equal(self.doi, a, b) | _equal(self.pmid, a, b)
         same_page = pages_relation(self.pages, a, b) == 1
         same_citation = _equal(self.volume, a, b) & same_page
-        mark(_conflict(self.doi, a, b), "different DOIs")
+        doi_conflict = _conflict(self.doi, a, b)
+        if doi_conflict.any():
+            doi_conflict[doi_conflict] = ~self._misattached_doi(a[doi_conflict], b[doi_conflict])
+        mark(doi_conflict, "different DOIs")
         mark(_conflict(self.pmid, a, b), "different PMIDs")
         kind_a, kind_b = self.kind[a], self.kind[b]
+        # "Erratum: X" and "X" on the very same pages of one issue are one printed item that one
+        # database titled with its section heading; a correction is printed elsewhere, later
+        low, high = self.pages[0], self.pages[1]
+        same_print = _equal(self.volume, a, b) & _equal(self.issue, a, b) & (low[a] >= 0) & (low[a] == low[b]) \
+            & (high[a] == high[b]) & (self.year[a] == self.year[b]) & _equal(self.first_author, a, b)
         for kind, reason in ((NOTICE, "erratum/retraction vs the article"),
                              (RESPONSE, "comment/reply vs the article")):
-            mark((kind_a == kind) != (kind_b == kind), reason)
+            mark(((kind_a == kind) != (kind_b == kind)) & ~same_print, reason)
         conference = ((kind_a == CONFERENCE) & (kind_b == ARTICLE)) | ((kind_a == ARTICLE) & (kind_b == CONFERENCE))
         mark(conference & ~same_id & ~same_citation, "conference abstract vs journal article")
         mark(_disjoint(self.trials, a, b), "different trial registrations")
@@ -79,9 +96,18 @@ class Vetoes:
         mark((pa > 0) & (pb > 0) & (pa != pb), "different parts of a series")
         ya, yb = self.year[a], self.year[b]
         mark((ya > 0) & (yb > 0) & (np.abs(ya - yb) > 1) & ~same_id, "years more than one apart")
-        mark((pages_relation(self.pages, a, b) == 0) & ~same_id, "different pages")
-        numbering = (_conflict(self.volume, a, b) | (_disjoint(self.issue, a, b, sep="-") & ~same_citation)) \
-            & ~same_id & (out == "")
+        page_conflict = pages_relation(self.pages, a, b) == 0
+        issue_conflict = _disjoint(self.issue, a, b, sep="-") & ~same_citation
+        # an e-journal's article number in the issue field ("11(791)") is the other record's page
+        issue_conflict &= ~(_equal_across(self.issue, self.first_page, a, b)
+                            | _equal_across(self.issue, self.first_page, b, a))
+        reissued = np.zeros(len(a), dtype=bool)
+        # only with both page ranges known: columns ("Editor's Comments") recur in every issue without pages
+        check = page_conflict & ~same_id & (out == "")
+        if check.any():
+            reissued[check] = self._same_paper(a[check], b[check])
+        mark(page_conflict & ~same_id & ~reissued, "different pages")
+        numbering = (_conflict(self.volume, a, b) | (issue_conflict & ~reissued)) & ~same_id & (out == "")
         if numbering.any():
             na, nb = a[numbering], b[numbering]
             page_known = (self.pages[0][na] >= 0) & (self.pages[0][nb] >= 0)
@@ -89,6 +115,8 @@ class Vetoes:
             # a garbled volume ("1)" for "58 (Suppl 1)") may lack pages too; issues of one volume
             # ("Editor's Comments" in each issue) need the same pages to be one work
             volume_only = ~_disjoint(self.issue, na, nb, sep="-") & ~(self.volume_plain[na] & self.volume_plain[nb])
+            # a supplement number in the volume field ("1" for "16 (Suppl 1)") equals the other's issue
+            volume_only |= _equal_across(self.volume, self.issue, na, nb) | _equal_across(self.volume, self.issue, nb, na)
             same_text = self._same_text(na, nb) & (ya[numbering] == yb[numbering]) \
                 & (same_page[numbering] | (~page_known & same_journal & volume_only))
             rows = np.nonzero(numbering)[0][~same_text]
@@ -102,6 +130,54 @@ class Vetoes:
                                  scorer=fuzz.token_set_ratio, workers=1)
         return (titles >= 97) & (authors >= 90) & (self.title[a] != "") & (self.families[a] != "") \
             & (self.families[b] != "")
+
+
+    def _same_paper(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """One long title, first author, journal, volume and year: a reprint or corrected version
+        of the paper in a later issue, or its pages mistyped, not a second paper. A single
+        author's recurring column is left out: it is the editor's, in every issue."""
+        titles = process.cpdist(self.title[a].tolist(), self.title[b].tolist(), scorer=fuzz.ratio, workers=1)
+        authors = process.cpdist(self.families[a].tolist(), self.families[b].tolist(),
+                                 scorer=fuzz.token_set_ratio, workers=1)
+        long_title = np.array([len(t) >= 30 for t in self.title[a]], dtype=bool)
+        several = np.maximum(self.author_count[a], self.author_count[b]) >= 2
+        return (titles >= 97) & long_title & several & (authors >= 90) & _equal(self.first_author, a, b) \
+            & _equal(self.journal, a, b) & _equal(self.volume, a, b) & (self.year[a] > 0) & (self.year[a] == self.year[b])
+
+    def _misattached_doi(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Different Elsevier DOIs where only one names the journal both records are in
+        ("10.1016/j.regpep..." on an Appetite abstract): the other DOI belongs to another record."""
+        out = np.zeros(len(a), dtype=bool)
+        same_journal = _equal(self.journal_key, a, b)
+        for k in np.nonzero(same_journal)[0]:
+            first_word = self.journal_key[a[k]].split()[0]
+            names = [_names_journal(self.doi[x], first_word) for x in (a[k], b[k])]
+            out[k] = None not in names and names[0] != names[1]
+        if out.any():
+            out[out] = self._same_paper_any_pages(a[out], b[out])
+        return out
+
+    def _same_paper_any_pages(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        titles = process.cpdist(self.title[a].tolist(), self.title[b].tolist(), scorer=fuzz.ratio, workers=1)
+        return (titles >= 97) & _equal(self.first_author, a, b) & (self.year[a] == self.year[b]) \
+            & (pages_relation(self.pages, a, b) != 0)
+
+
+_ELSEVIER_JOURNAL_RE = re.compile(r"^10\.1016/j\.([a-z]+)\.")
+
+
+def _names_journal(doi: str, journal_word: str) -> bool | None:
+    """Whether an Elsevier DOI's journal code starts like the journal's name; None if not such a DOI."""
+    match = _ELSEVIER_JOURNAL_RE.match(doi)
+    if not match:
+        return None
+    return match.group(1)[:3] == journal_word[:3]
+
+
+def _equal_across(values: np.ndarray, others: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """values[a] filled and equal to others[b] (one field's value misfiled in another field)."""
+    left, right = values[a], others[b]
+    return (left != "") & (left == right)
 
 
 def _equal(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

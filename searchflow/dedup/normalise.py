@@ -305,6 +305,21 @@ def family_names(keys: list[str], limit: int = 8) -> str:
     return " ".join(k.rsplit(" ", 1)[0] if " " in k else k for k in keys[:limit])
 
 
+def swapped_family_names(value: Any, limit: int = 8) -> str:
+    """Family names as an export that swapped the name parts would give them ("Carignani, Andrea"
+    written "Andrea, C."): the first given name where it is a whole word, else the family name."""
+    out = []
+    for name in split_authors(value)[:limit]:
+        family, comma, given = name.partition(",")
+        word = given.strip(" .").split(" ")[0].strip(".") if comma else ""
+        if len(word) >= 2 and not word.isupper() and "." not in word:
+            family = word
+        folded = " ".join(_NOT_NAME_RE.sub("", fold(family)).split())
+        if folded:
+            out.append(folded)
+    return " ".join(out)
+
+
 # ------------------------------------------------------------------ journal, volume, issue, pages
 
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "a", "an", "de", "la", "le", "des", "du", "und", "fur",
@@ -381,6 +396,12 @@ def page_bounds(first: str, last: str) -> tuple[int, int]:
 _PAGE_COUNT_RE = re.compile(r"^\d+\s*(?:p|pp|pages?)\.?$")     # "62 p": a thesis's length, not a page
 
 
+# "01-Jun", "23-Jul": a spreadsheet read the range "1-6" ("7-23") as a date; day and month are
+# the two pages, in an order that depends on the spreadsheet's locale
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_SPREADSHEET_DATE_RE = re.compile(rf"^(\d{{1,2}})-({'|'.join(_MONTHS)})$|^({'|'.join(_MONTHS)})-(\d{{1,2}})$")
+# a page list with gaps (advertisements between the pages of one article)
+_PAGE_LIST_RE = re.compile(r"^\d+(?:\s*-+\s*\d+)?(?:\s*,\s*\d+(?:\s*-+\s*\d+)?)+$")
 _PLAIN_RANGE_RE = re.compile(r"\s*(\d{1,9})\s*(?:-+\s*(\d{1,9}))?\s*$")
 
 
@@ -396,6 +417,13 @@ def page_range(value: Any) -> tuple[str, str]:
     text = fold(text).strip()
     if text in _NO_VALUE or "pagination" in text or _PAGE_COUNT_RE.match(text):
         return "", ""
+    date = _SPREADSHEET_DATE_RE.match(text)
+    if date:
+        ends = sorted((int(date.group(1) or date.group(4)), _MONTHS.index(date.group(2) or date.group(3)) + 1))
+        return str(ends[0]), str(ends[1])
+    if _PAGE_LIST_RE.match(text):        # "532, 534-536, 538-540": the article runs from 532 to 540
+        chunks = text.split(",")
+        text = f"{re.split(r'-+', chunks[0])[0]}-{re.split(r'-+', chunks[-1])[-1]}"
     parts = [p for p in re.split(r"\s*(?:-+|\u2013|\u2014|\bto\b)\s*", text) if p]
     if not parts:
         return "", ""
@@ -417,6 +445,21 @@ def doi_key(value: Any) -> str:
     if doi.startswith("10.1002/14651858."):
         doi = re.sub(r"\.pub\d+$", "", doi)
     return doi
+
+
+_COCHRANE_NUMBER_RE = re.compile(r"^\s*(CD\d{6})\s*$", re.IGNORECASE)
+
+
+def cochrane_doi(pages: Any, journal: Any) -> str:
+    """The review's DOI from its Cochrane number: databases put "CD006828" in the pages field.
+
+    The number identifies a Cochrane review across its updates (as the DOI does without
+    ".pub2"), so it serves as the DOI when a record has none.
+    """
+    match = _COCHRANE_NUMBER_RE.match(_text(pages))
+    if not match or "cochrane" not in fold(_text(journal)):
+        return ""
+    return f"10.1002/14651858.{match.group(1).lower()}"
 
 
 def accession_keys(value: Any) -> str:
@@ -466,7 +509,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "first_page": [p[0] for p in pages],
         "last_page": [p[1] for p in pages],
         "page_prefix": _each(page_prefix, col("pages")),
-        "doi": [doi_key(d) for d in col("doi")],
+        "doi": [doi_key(d) or cochrane_doi(p, j) for d, p, j in zip(col("doi"), col("pages"), col("journal"))],
         "pmid": [normalise_pmid(_text(p)) for p in col("pmid")],
         "pmcid": [normalise_pmcid(_text(p)) for p in col("pmcid")],
         "accession": [accession_keys(a) for a in col("accession")],
@@ -477,6 +520,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "trials": [trial_ids(t, a) for t, a in zip(col("title"), col("abstract"))],
         "abstract": [_abstract_key(a) for a in col("abstract")],
     })
+    # "2016" in the volume field of a 2016 record (magazines numbered by year) is the year, not a volume
+    year_text = out["year"].astype(str)
+    out.loc[(out["volume"] == year_text) & (out["year"] > 0), "volume"] = ""
+    out["authors_raw"] = col("authors")     # for the swapped-name comparison of the few close pairs
     out["journal_initials"] = [journal_initials(j) for j in out["journal"]]
     out["venue_acronym"] = _each(venue_acronym, col("journal"))
     bounds = np.array([page_bounds(f, l) for f, l in pages], dtype=np.int64).reshape(-1, 2)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .normalise import CONFERENCE, acronyms_agree, numbers_agree
+from .normalise import CONFERENCE, acronyms_agree, numbers_agree, swapped_family_names
 
 MISSING = -1.0
 
@@ -77,7 +77,15 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     out["title_partial"] = _similarity_where(unsure & (out["title_length_ratio"].to_numpy() < 0.95), ta, tb,
                                              fuzz.partial_ratio, title)
     fa, fb = sides("families")
-    out["authors"] = _similarity(fa, fb, fuzz.token_set_ratio)
+    authors = _similarity(fa, fb, fuzz.token_set_ratio)
+    # given and family names swapped in one export: only worth checking where the titles agree
+    raw = prepared["authors_raw"].to_numpy(dtype=object)
+    unsure = np.nonzero((authors >= 0) & (authors < 80) & (out["title_words"].to_numpy() >= 90))[0]
+    for k in unsure:
+        authors[k] = max(authors[k],
+                         fuzz.token_set_ratio(swapped_family_names(raw[a[k]]), fb[k]),
+                         fuzz.token_set_ratio(fa[k], swapped_family_names(raw[b[k]])))
+    out["authors"] = authors
     out["first_author"] = _relation(*sides("first_author"))
     ya = prepared["year"].to_numpy()[a]
     yb = prepared["year"].to_numpy()[b]

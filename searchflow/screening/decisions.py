@@ -477,7 +477,12 @@ class ScreeningState:
             if stage == "title_abstract":
                 works = [work for work, _, screened in self.entries() if screened]
             else:
-                finals = self.final_decisions("title_abstract")
+                finals = self._finals.get("title_abstract")
+                if finals is None:
+                    # A final verdict is always one of the work's own events' verdicts, so only
+                    # works with an include or maybe event can go forward: derive just those
+                    # (on a big project, a fraction of the works and events).
+                    finals = self._derive_works("title_abstract", self.works("title_abstract"), works_with=FORWARD)
                 works = [work for work, _, screened in self.entries()
                          if not screened or _goes_forward(finals.get(work))]
             self._works[stage] = works
@@ -487,18 +492,23 @@ class ScreeningState:
         """Every work of a stage with its final decision, in import order (shared: do not modify)."""
         finals = self._finals.get(stage)
         if finals is None:
-            finals = self._derive_stage(stage)
+            finals = self._derive_works(stage, self.works(stage))
             self._finals[stage] = finals
         return finals
 
     @_no_cycle_collection()
-    def _derive_stage(self, stage: str) -> dict[int, FinalDecision]:
-        rows = self.store.decision_tuples(stage, by_work=True)
+    def _derive_works(self, stage: str, works: list[int],
+                      works_with: tuple[str, ...] | None = None) -> dict[int, FinalDecision]:
+        """The final decisions of ``works``; with ``works_with``, of those among them with an event
+        carrying one of these verdicts only."""
+        rows = self.store.decision_tuples(stage, by_work=True, works_with=works_with)
         events_of = {work: list(events) for work, events in groupby(map(Decision._make, rows), key=_work_of)}
+        if works_with is not None:
+            works = [work for work in works if work in events_of]
         protocol = self.protocol
         assign, maybe_conflict, rank = _assigner(protocol, stage), maybe_is_conflict(protocol), _ranker(protocol)
         result = {}
-        for work in self.works(stage):
+        for work in works:
             needed = assign(work)
             events = events_of.get(work)
             if events is None:      # most works, early on: nothing to derive

@@ -23,6 +23,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "authors": ("author", "authors", "af", "au", "a1", "author_full_names", "author_names"),
     "year": ("year", "py", "publication_year", "pubyear", "date", "publication_date"),
     "journal": ("journal", "source", "secondary_title", "journal_title", "source_title", "jf", "t2", "so", "booktitle"),
+    # BibTeX-style files carry both columns: a conference paper's venue is in booktitle, its journal cell empty
+    "booktitle": ("booktitle", "book_title", "proceedings_title"),
     "journal_abbrev": ("journal_abbrev", "journal_abbreviation", "j2", "ja", "abbreviation"),
     "volume": ("volume", "vl", "vol"),
     "issue": ("number", "issue", "is", "no"),
@@ -115,7 +117,7 @@ def _record(header: list[str], row: list[str], columns: dict[str, int], line: in
         abstract=cell("abstract"),
         authors=[a for a in (normalise_author(name) for name in split("authors", _AUTHOR_SPLIT)) if a],
         year=normalise_year(cell("year")),
-        journal=cell("journal"),
+        journal=cell("journal") or cell("booktitle"),
         journal_abbrev=cell("journal_abbrev"),
         volume=cell("volume"),
         issue=cell("issue"),

@@ -165,15 +165,16 @@ class EutilsClient:
             self._wait_turn()
             retry_after: float | None = None
             try:
-                response = self.http.post(url, data=data, timeout=s.timeout)
-                if response.status_code == 429 or response.status_code >= 500:
-                    problem = f"HTTP {response.status_code}"
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
-                elif response.status_code >= 400:
-                    raise EutilsError(f"{utility}: PubMed refused the request (HTTP {response.status_code}) "
-                                      f"at {s.base_url}")
+                with self.http.post(url, data=data, timeout=s.timeout, stream=True) as response:
+                    status, headers = response.status_code, response.headers
+                    # read in 1 MB pieces: .content reads 10 KB at a time, 3x the CPU on a 3 MB efetch reply
+                    body = b"".join(response.iter_content(1 << 20)) if status < 400 else b""
+                if status == 429 or status >= 500:
+                    problem = f"HTTP {status}"
+                    retry_after = _retry_after(headers.get("Retry-After"))
+                elif status >= 400:
+                    raise EutilsError(f"{utility}: PubMed refused the request (HTTP {status}) at {s.base_url}")
                 else:
-                    body = response.content
                     try:
                         return body, check(body)
                     except CorruptResponse as exc:
