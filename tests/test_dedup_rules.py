@@ -58,6 +58,35 @@ def test_page_range(raw, expected):
     assert n.page_range(raw) == expected
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("532, 534-536, 538-540", ("532", "540")),   # advertisements between the pages
+    ("01-Jun", ("1", "6")),                      # a spreadsheet read "1-6" as a date
+    ("23-Jul", ("7", "23")),
+])
+def test_page_range_repairs(raw, expected):
+    assert n.page_range(raw) == expected
+
+
+def test_cochrane_number_gives_the_review_doi():
+    assert n.cochrane_doi("CD006828", "Cochrane Database of Systematic Reviews") == "10.1002/14651858.cd006828"
+    assert n.cochrane_doi("CD006828", "Stroke") == ""
+    assert n.cochrane_doi("100-110", "Cochrane Database of Systematic Reviews") == ""
+
+
+def test_volume_that_is_the_year_is_no_volume():
+    prepared = prepare(frame({"volume": "2019"}, {"volume": "50"}))
+    assert prepared["volume"].tolist() == ["", "50"]
+
+
+def test_swapped_family_names():
+    assert n.swapped_family_names("Carignani, Andrea and Negri, Lorenzo") == "andrea lorenzo"
+    assert n.swapped_family_names("Andrea, C. and Lorenzo, N.") == "andrea lorenzo"   # initials stay put
+    # an importer that kept initials only: "Carignani, A" written "Andrea, C"
+    assert n.crossed_initials(["Carignani, A", "Negri, L"], ["Andrea, C", "Lorenzo, N"]) == 100
+    assert n.crossed_initials(["Smith, J", "Doe, A"], ["Smith, J", "Doe, A"]) == 0
+    assert n.crossed_initials(["Carignani, A"], ["Andrea, C"]) == 0      # one pair of letters is chance
+
+
 def test_page_prefix_tells_article_numbers_from_pages():
     assert n.page_prefix("e0143396") == "e"
     assert n.page_prefix("c1804") == "c"
@@ -98,6 +127,7 @@ def test_journal_key_drops_conference_tail():
 @pytest.mark.parametrize("type_, title, journal, volume, issue, pages, expected", [
     ("", "Erratum: Gain-of-function mutations", "", "", "", "", n.NOTICE),
     ("Published Erratum", "Gain-of-function mutations", "", "", "", "", n.NOTICE),
+    ("", "Long-term effect of eculizumab (vol 85, pg 553, 2010)", "", "", "", "911", n.NOTICE),   # Web of Science
     ("", "Reply to the letter by Smith", "", "", "", "", n.RESPONSE),
     ("Comment", "Gain-of-function mutations", "", "", "", "", n.RESPONSE),
     ("Conference Abstract", "Anything", "Diabetes", "67", "", "", n.CONFERENCE),
@@ -154,12 +184,22 @@ def veto(a: dict, b: dict) -> str:
 
 @pytest.mark.parametrize("a, b, reason", [
     ({"doi": "10.1000/a"}, {"doi": "10.1000/b"}, "different DOIs"),
-    ({"pages": "100-110"}, {"pages": "200-210"}, "different pages"),
+    ({"pages": "100-110"}, {"pages": "200-210", "volume": ""}, "different pages"),
+    # title, authors, journal, volume and year agree, but a single author's column recurs in every issue
+    ({"authors": "Weber, R", "pages": "100-110"}, {"authors": "Weber, R", "pages": "200-210", "issue": "4"},
+     "different pages"),
+    # a reprint in a later issue needs the same long title: a short one is a recurring heading
+    ({"title": "Stroke in 2019", "pages": "100-110"}, {"title": "Stroke in 2019", "pages": "200-210"},
+     "different pages"),
+    ({"doi": "10.1016/j.appet.2012.05.003"}, {"doi": "10.1016/j.stroke.2012.05.039", "title": "Other words"},
+     "different DOIs"),
+    ({"doi": "10.1000/a", "abstract": "Background: one thing we did."},
+     {"doi": "10.1000/b", "abstract": "Background: another thing altogether, in other words."}, "different DOIs"),
     ({"volume": "50"}, {"volume": "51", "pages": ""}, "different volumes"),
     ({"issue": "3"}, {"issue": "4", "pages": ""}, "different issues"),
     ({}, {"title": "Erratum: " + BASE["title"], "pages": "111"}, "erratum/retraction vs the article"),
     ({}, {"type": "Comment", "pages": "111"}, "comment/reply vs the article"),
-    ({"title": "Reply: " + BASE["title"]}, {}, "comment/reply vs the article"),
+    ({"title": "Reply: " + BASE["title"]}, {}, "comment/reply vs the article"),   # even on the same page
     ({"type": "Conference Abstract", "volume": "49", "pages": "", "issue": ""}, {},
      "conference abstract vs journal article"),
     ({"abstract": "Registered NCT01234567."}, {"abstract": "Registered NCT07654321."}, "different trial registrations"),
@@ -178,6 +218,19 @@ def test_each_veto(a, b, reason):
     ({"year": 2018}, {"year": 2019}),                              # ahead of print
     ({"volume": "1"}, {"volume": "58"}),                           # same title, authors, first page and year
     ({"type": "Conference Abstract"}, {}),                         # same volume and pages: the printed abstract
+    # a corrected version reprinted in a later issue: same long title, authors, journal, volume, year
+    ({"pages": "100-110"}, {"pages": "200-210", "issue": "7"}),
+    ({"pages": "1-6", "volume": "", "issue": ""}, {"pages": "2422-2427"}),   # online-first pagination
+    ({"issue": "791", "pages": ""}, {"issue": "3", "pages": "791"}),  # article number in the issue field
+    ({"volume": "1", "issue": "", "pages": "i22"}, {"volume": "16", "issue": "Suppl. 1", "pages": ""}),
+    ({"volume": "", "issue": "50", "pages": "3"}, {}),              # exported one column off
+    ({"title": "Erratum: " + BASE["title"]}, {}),                   # one printed item, same pages
+    ({"pages": "532, 534-536, 538-540"}, {"pages": "532-536"}),      # a page list with gaps
+    ({"journal": "Appetite", "doi": "10.1016/j.regpep.2012.05.039", "pages": "e24"},
+     {"journal": "Appetite", "doi": "10.1016/j.appet.2012.05.003", "pages": "e24"}),   # misattached DOI
+    # printed twice by the publisher: same title, authors and abstract, other DOI, volume, pages, year
+    ({"doi": "10.1000/a", "abstract": "Background: one thing we did.", "year": 2009, "volume": "24", "pages": "46-54"},
+     {"doi": "10.1000/b", "abstract": "Background: one thing we did.", "year": 2010, "volume": "25", "pages": "56-64"}),
 ])
 def test_no_veto_for_noise(a, b):
     assert veto(a, b) == ""
@@ -243,6 +296,31 @@ def test_consistent_clusters_check_every_cross_pair():
     assert groups.try_union(2, 3) == ""
     assert groups.try_union(1, 2) == "different DOIs within the cluster"
     assert groups.find(1) != groups.find(2)
+
+
+def test_identifier_outweighs_a_conflict_for_the_whole_cluster():
+    # B (final, DOI) and C (ahead of print, DOI, other year) are one record by their DOI; A matches B
+    # field for field: A's year conflict with C is the one the DOI outweighed already
+    table = frame({"year": 2012, "pages": "", "volume": "6"}, {"year": 2012, "doi": "10.1000/x", "pages": "", "volume": "6"},
+                  {"year": 2008, "doi": "10.1000/x", "pages": "", "volume": ""})
+    assert len(set(deduplicate(table).records["cluster_id"])) == 1
+    # ... but never a DOI conflict: D carries another DOI
+    prepared = prepare(frame({"doi": "10.1000/x"}, {"doi": "10.1000/x", "year": 2015}, {"doi": "10.1000/d"}))
+    groups = ConsistentClusters(3, Vetoes(prepared))
+    assert groups.try_union(0, 1) == ""
+    assert groups.try_union(1, 2) == "different DOIs within the cluster"
+
+
+def test_swapped_names_and_translated_journal_still_merge():
+    swapped = frame({"authors": "Carignani, Andrea; Negri, Lorenzo", "journal": "", "volume": "", "issue": "",
+                     "pages": ""},
+                    {"authors": "Andrea, C.; Lorenzo, N.", "journal": "", "volume": "", "issue": "", "pages": ""})
+    assert decisions(swapped) == ["unique", "duplicate"]
+    abstract = "Success of software projects depends on the skills of developers in the teams we studied."
+    translated = frame({"journal": "Jinko Chino Gakkai Ronbunshi", "pages": "", "abstract": abstract},
+                       {"journal": "Transactions of the Japanese Society for Artificial Intelligence",
+                        "abstract": abstract})
+    assert sorted(decisions(translated)) == ["duplicate", "unique"]
 
 
 def test_reviewer_verdicts_beat_rules():

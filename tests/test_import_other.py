@@ -597,6 +597,15 @@ def test_csv_fields_and_lines(tmp_path):
     assert (two.year, two.doi, two.abstract) == (None, "", "")
 
 
+def test_csv_empty_journal_falls_back_to_booktitle(tmp_path):
+    text = ("title,author,journal,booktitle,year\n"
+            "A paper,\"Doe, J\",,International Conference on Information Systems,2010\n"
+            "An article,\"Roe, R\",MIS Quarterly,Some Proceedings,2011\n")
+    _, (paper, article) = load(write(tmp_path, "bib.csv", text))
+    assert paper.journal == "International Conference on Information Systems"
+    assert article.journal == "MIS Quarterly"
+
+
 def test_csv_tab_separated(tmp_path):
     info, records = load(write(tmp_path, "refs.tsv", "Title\tAuthors\tYear\nTabbed, title\tLee, K\t2001\n"))
     assert [(r.title, r.authors, r.year) for r in records] == [("Tabbed, title", ["Lee, K"], 2001)]

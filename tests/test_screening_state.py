@@ -87,12 +87,13 @@ def test_callers_cannot_spoil_the_shared_state(project):
     assert sd.stage_works(s, p, TA) == list(expected)
 
 
-def test_bulk_derivation_agrees_with_the_one_work_rules(tmp_path):
+@pytest.mark.parametrize("settings", ["", "maybe_is_conflict = true"])
+def test_bulk_derivation_agrees_with_the_one_work_rules(tmp_path, settings):
     """Random verdicts, changed minds, undos and resolutions, stored with times out of id order
     (as an offline reviewer's imported events are): every work's final decision from the bulk
     path equals the one derived for that work alone."""
     rng = random.Random(5)
-    with make_project(tmp_path, "maybe_is_conflict = true", n_db=40, n_other=0) as project:
+    with make_project(tmp_path, settings, n_db=40, n_other=0) as project:
         s, p = project.store, project.protocol
         works = sd.stage_works(s, p, TA)
         with s.transaction():
@@ -115,6 +116,12 @@ def test_bulk_derivation_agrees_with_the_one_work_rules(tmp_path):
         assert statuses >= {"pending", "single", "agreed", "conflict", "resolved"}
         forward = [w for w in works if finals[w].status != "conflict" and finals[w].verdict in ("include", "maybe")]
         assert sd.stage_works(s, p, FT) == forward
+        assert any(finals[w].verdict == "maybe" for w in forward) or settings
+        cold = Store.open(s.path)       # nothing derived yet: the full-text queue derives only what it needs
+        try:
+            assert sd.stage_works(cold, p, FT) == forward
+        finally:
+            cold.close()
 
 
 def test_reason_required_is_the_rule_record_decision_applies(project):
@@ -129,3 +136,26 @@ def test_reason_required_is_the_rule_record_decision_applies(project):
     with pytest.raises(ScreeningError, match="needs a reason"):
         decide(project, other, FT, "ann", "exclude")
     decide(project, sd.stage_works(s, p, TA)[0], TA, "ann", "exclude")    # optional at title/abstract
+
+
+def test_full_text_queue_on_a_cold_store(project):
+    """The full-text queue derived before (and without) every title/abstract decision."""
+    s, p = project.store, project.protocol
+    w = sd.stage_works(s, p, TA)
+    for work, ann, bob in [(w[0], "include", "include"), (w[1], "exclude", "maybe"), (w[2], "include", "exclude"),
+                           (w[3], "include", "exclude"), (w[4], "include", None), (w[5], "exclude", "exclude")]:
+        decide(project, work, TA, "ann", ann, "wrong design" if ann == "exclude" else "")
+        if bob:
+            decide(project, work, TA, "bob", bob)
+    sd.resolve_conflict(s, p, w[3], TA, "cat", "include")
+    decide(project, w[6], TA, "ann", "include")
+    sd.undo_last(s, p, "ann", TA)                       # taken back: no include stands
+    decide(project, w[6], TA, "ann", "exclude")
+    decide(project, w[6], TA, "bob", "exclude")
+    other = [work for work in sd.stage_works(s, p, FT) if work not in w]
+    cold = Store.open(s.path)
+    try:
+        assert sd.stage_works(cold, p, FT) == [w[0], w[1], w[3]] + other
+    finally:
+        cold.close()
+    assert sd.stage_works(s, p, FT) == [w[0], w[1], w[3]] + other

@@ -15,7 +15,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .normalise import ARTICLE, CONFERENCE, NOTICE, RESPONSE
-from .score import page_arrays, pages_relation
+from .score import page_arrays, pages_relation, shifted_numbering
 
 DUPLICATE, POSSIBLE, DISTINCT = "duplicate", "possible", "distinct"
 
@@ -36,12 +36,14 @@ class Vetoes:
     Volume, issue, page and year conflicts are often data-entry noise (a supplement
     number in the volume field, an article number in the issue field), so a shared
     DOI/PMID, or the same title, authors, first page and year, outweighs them.
-    Kinds, parts and trial registrations are never outweighed; different DOIs only when
-    one of them names another journal than both records (a DOI attached to the wrong record).
+    Parts, trial registrations and replies are never outweighed. What does outweigh:
 
-    A corrected version of a paper reprinted in a later issue of the same journal volume
-    (haematology's "corrected versions") has the same title, authors, journal, volume and
-    year but other pages: that much agreement outweighs a page or issue conflict.
+    - pages/issue: the same long title, authors, journal, volume and year (a corrected
+      version reprinted in a later issue; an online-first record paginated from 1);
+      a record exported one column off; an article number in the issue field;
+    - DOI, pages and numbering: the same title, authors and abstract in one journal
+      (printed twice); a DOI that names another journal than both records carry;
+    - erratum vs article: "Erratum: X" and "X" on the very same pages of one issue.
     """
 
     def __init__(self, prepared: pd.DataFrame):
@@ -60,6 +62,7 @@ class Vetoes:
         self.author_count = prepared["author_count"].to_numpy()
         self.journal = get("journal_initials")
         self.journal_key = get("journal")
+        self.abstract = get("abstract")
         self.volume_plain = prepared["volume_plain"].to_numpy(dtype=bool)
         self.part = prepared["part"].to_numpy()
         self.year = prepared["year"].to_numpy()
@@ -75,7 +78,8 @@ class Vetoes:
         same_id = _equal(self.doi, a, b) | _equal(self.pmid, a, b)
         same_page = pages_relation(self.pages, a, b) == 1
         same_citation = _equal(self.volume, a, b) & same_page
-        doi_conflict = _conflict(self.doi, a, b)
+        twin = self._printed_twice(a, b)
+        doi_conflict = _conflict(self.doi, a, b) & ~twin
         if doi_conflict.any():
             doi_conflict[doi_conflict] = ~self._misattached_doi(a[doi_conflict], b[doi_conflict])
         mark(doi_conflict, "different DOIs")
@@ -83,12 +87,13 @@ class Vetoes:
         kind_a, kind_b = self.kind[a], self.kind[b]
         # "Erratum: X" and "X" on the very same pages of one issue are one printed item that one
         # database titled with its section heading; a correction is printed elsewhere, later
+        # (not so for replies: a letter and its reply may share a page)
         low, high = self.pages[0], self.pages[1]
         same_print = _equal(self.volume, a, b) & _equal(self.issue, a, b) & (low[a] >= 0) & (low[a] == low[b]) \
             & (high[a] == high[b]) & (self.year[a] == self.year[b]) & _equal(self.first_author, a, b)
         for kind, reason in ((NOTICE, "erratum/retraction vs the article"),
                              (RESPONSE, "comment/reply vs the article")):
-            mark(((kind_a == kind) != (kind_b == kind)) & ~same_print, reason)
+            mark(((kind_a == kind) != (kind_b == kind)) & ~(same_print & (kind == NOTICE)), reason)
         conference = ((kind_a == CONFERENCE) & (kind_b == ARTICLE)) | ((kind_a == ARTICLE) & (kind_b == CONFERENCE))
         mark(conference & ~same_id & ~same_citation, "conference abstract vs journal article")
         mark(_disjoint(self.trials, a, b), "different trial registrations")
@@ -96,8 +101,9 @@ class Vetoes:
         mark((pa > 0) & (pb > 0) & (pa != pb), "different parts of a series")
         ya, yb = self.year[a], self.year[b]
         mark((ya > 0) & (yb > 0) & (np.abs(ya - yb) > 1) & ~same_id, "years more than one apart")
-        page_conflict = pages_relation(self.pages, a, b) == 0
-        issue_conflict = _disjoint(self.issue, a, b, sep="-") & ~same_citation
+        shifted = shifted_numbering(self.volume, self.issue, self.first_page, a, b)
+        page_conflict = (pages_relation(self.pages, a, b) == 0) & ~shifted
+        issue_conflict = _disjoint(self.issue, a, b, sep="-") & ~same_citation & ~shifted
         # an e-journal's article number in the issue field ("11(791)") is the other record's page
         issue_conflict &= ~(_equal_across(self.issue, self.first_page, a, b)
                             | _equal_across(self.issue, self.first_page, b, a))
@@ -106,8 +112,9 @@ class Vetoes:
         check = page_conflict & ~same_id & (out == "")
         if check.any():
             reissued[check] = self._same_paper(a[check], b[check])
+        reissued |= twin
         mark(page_conflict & ~same_id & ~reissued, "different pages")
-        numbering = (_conflict(self.volume, a, b) | (issue_conflict & ~reissued)) & ~same_id & (out == "")
+        numbering = (_conflict(self.volume, a, b) | (issue_conflict & ~reissued)) & ~same_id & ~twin & (out == "")
         if numbering.any():
             na, nb = a[numbering], b[numbering]
             page_known = (self.pages[0][na] >= 0) & (self.pages[0][nb] >= 0)
@@ -116,7 +123,8 @@ class Vetoes:
             # ("Editor's Comments" in each issue) need the same pages to be one work
             volume_only = ~_disjoint(self.issue, na, nb, sep="-") & ~(self.volume_plain[na] & self.volume_plain[nb])
             # a supplement number in the volume field ("1" for "16 (Suppl 1)") equals the other's issue
-            volume_only |= _equal_across(self.volume, self.issue, na, nb) | _equal_across(self.volume, self.issue, nb, na)
+            volume_only |= _equal_across(self.volume, self.issue, na, nb) \
+                | _equal_across(self.volume, self.issue, nb, na)
             same_text = self._same_text(na, nb) & (ya[numbering] == yb[numbering]) \
                 & (same_page[numbering] | (~page_known & same_journal & volume_only))
             rows = np.nonzero(numbering)[0][~same_text]
@@ -131,18 +139,41 @@ class Vetoes:
         return (titles >= 97) & (authors >= 90) & (self.title[a] != "") & (self.families[a] != "") \
             & (self.families[b] != "")
 
-
     def _same_paper(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """One long title, first author, journal, volume and year: a reprint or corrected version
-        of the paper in a later issue, or its pages mistyped, not a second paper. A single
-        author's recurring column is left out: it is the editor's, in every issue."""
+        of the paper in a later issue, or its pages mistyped, not a second paper; or, same year,
+        its online-first record paginated from page 1. A single author's recurring column is
+        left out: it is the editor's, in every issue."""
         titles = process.cpdist(self.title[a].tolist(), self.title[b].tolist(), scorer=fuzz.ratio, workers=1)
         authors = process.cpdist(self.families[a].tolist(), self.families[b].tolist(),
                                  scorer=fuzz.token_set_ratio, workers=1)
         long_title = np.array([len(t) >= 30 for t in self.title[a]], dtype=bool)
         several = np.maximum(self.author_count[a], self.author_count[b]) >= 2
-        return (titles >= 97) & long_title & several & (authors >= 90) & _equal(self.first_author, a, b) \
-            & _equal(self.journal, a, b) & _equal(self.volume, a, b) & (self.year[a] > 0) & (self.year[a] == self.year[b])
+        volume = _equal(self.volume, a, b) | self._online_first(a, b) | self._online_first(b, a)
+        return (titles >= 97) & long_title & several & (authors >= 85) & _first_authors_agree(self.first_author, a, b) \
+            & _equal(self.journal, a, b) & volume & (self.year[a] > 0) & (self.year[a] == self.year[b])
+
+    def _online_first(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """a is an online-first record (no volume yet, its own pagination from page 1), b the printed one."""
+        return (self.volume[a] == "") & (self.pages[0][a] == 1) & (self.volume[b] != "")
+
+    def _printed_twice(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The same long title, authors and abstract in the same journal: one paper the publisher
+        printed twice (another DOI, volume and pages), not two papers; different papers do not
+        share an abstract word for word."""
+        out = np.zeros(len(a), dtype=bool)
+        check = (self.title[a] == self.title[b]) & (self.abstract[a] != "") & (self.abstract[b] != "") \
+            & _equal(self.journal_key, a, b)
+        if not check.any():
+            return out
+        ca, cb = a[check], b[check]
+        abstracts = process.cpdist(self.abstract[ca].tolist(), self.abstract[cb].tolist(), scorer=fuzz.ratio,
+                                   workers=1)
+        authors = process.cpdist(self.families[ca].tolist(), self.families[cb].tolist(),
+                                 scorer=fuzz.token_set_ratio, workers=1)
+        long_title = np.array([len(t) >= 30 for t in self.title[ca]], dtype=bool)
+        out[check] = (abstracts >= 95) & (authors >= 90) & long_title & (self.families[ca] != "")
+        return out
 
     def _misattached_doi(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Different Elsevier DOIs where only one names the journal both records are in
@@ -172,6 +203,15 @@ def _names_journal(doi: str, journal_word: str) -> bool | None:
     if not match:
         return None
     return match.group(1)[:3] == journal_word[:3]
+
+
+def _first_authors_agree(names: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same first author, or one name within the other ("Quintrec" and "Le Quintrec")."""
+    out = _equal(names, a, b)
+    for k in np.nonzero(~out & (names[a] != "") & (names[b] != ""))[0]:
+        x, y = set(names[a[k]].split()), set(names[b[k]].split())
+        out[k] = x <= y or y <= x
+    return out
 
 
 def _equal_across(values: np.ndarray, others: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -222,7 +262,8 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
     # a reprint in another journal is another record; translated journal names still share volume and pages
     # (meeting names are written a dozen ways: "AMCIS 2017 Proceedings", "Americas Conference on ...")
     journal_ok = (journal >= 50) | (journal == -1) | ((page == 1) & (volume == 1)) \
-        | ((s["conference"].to_numpy() == 1) & (gap == 0))
+        | ((s["conference"].to_numpy() == 1) & (gap == 0)) \
+        | ((abstract >= 90) & (volume == 1) & (issue == 1))     # one abstract, volume and issue: a translated name
     authors_ok = (authors >= t.authors) | (authors == -1)
     same_numbers = s["numbers"].to_numpy() != 0  # "type 1" vs "type 2" are different studies
     # a title cut short, or a subtitle missing, still keeps all words of the shorter title
@@ -271,6 +312,11 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
     # whole-issue records ("2015 BioIron Meeting Abstracts") have no authors or pages
     apply((title >= 99) & (s["title_short"].to_numpy() >= 15) & (volume == 1) & (issue != 0) & (gap == 0)
           & (journal >= t.journal) & (authors == -1) & same_numbers, "fuzzy:title+issue", DUPLICATE)
+    # a record without authors, its title translated: the same journal, volume, year and full range
+    # of several pages is one article (two articles cannot fill the same pages)
+    apply(full_range & (s["page_count"].to_numpy() >= 3) & (volume == 1) & (gap == 0) & (authors == -1)
+          & (journal >= t.journal) & (issue != 0) & ((title >= 75) | (words >= 85)) & same_numbers,
+          "fuzzy:citation-without-authors", DUPLICATE)
     apply(no_title & (authors >= 95) & citation & (gap == 0) & (journal >= t.journal),
           "fuzzy:citation-no-title", POSSIBLE)
     apply((title >= t.possible_title) & near_year & ((authors >= 60) | (authors == -1)),

@@ -61,6 +61,7 @@ def title_key(title: Any) -> str:
     if not text:
         return ""
     if "[" in text or "(" in text or "ref" in text:
+        text = _CORRECTION_TAIL_RE.sub(" ", text)
         text = _NOTE_TAIL_RE.sub(" ", text)
         text = _REFS_RE.sub(" ", text)
         text = _BRACKET_TAG_RE.sub(" ", text)
@@ -84,6 +85,8 @@ _RESPONSE_RE = re.compile(
     r"(?:comment|comments|commentary)\s*(?::|on\b)|(?:correspondence|letter)\s*:|"
     r"(?:in\s+)?(?:response|responses)\s*(?::|to\s+(?:the\s+)?(?:letter|editor|comment|commentary|authors?|"
     r"correspondence|critique|criticism)))", re.IGNORECASE)
+# Web of Science titles a correction with the corrected article's citation: "X (vol 85, pg 553, 2010)"
+_CORRECTION_TAIL_RE = re.compile(r"\(\s*vol\.?\s*\d+\s*,\s*pg\.?\s*\w+\s*,\s*\d{4}\s*\)\s*\.?\s*$", re.IGNORECASE)
 _RESPONSE_TAIL_RE = re.compile(r"\b(?:reply|response to|comment on|authors' reply|author reply)\s*$", re.IGNORECASE)
 
 # Publication kinds that are never the same work as the article they concern.
@@ -106,7 +109,7 @@ def record_kind(type_: Any, title: Any, journal: Any = "", volume: Any = "", iss
         return type_kind
     title_text = _text(title)
     if title_text:
-        if _NOTICE_RE.match(title_text):
+        if _NOTICE_RE.match(title_text) or ("pg" in title_text and _CORRECTION_TAIL_RE.search(title_text)):
             return NOTICE
         if _RESPONSE_RE.match(title_text) or _RESPONSE_TAIL_RE.search(title_text):
             return RESPONSE
@@ -318,6 +321,21 @@ def swapped_family_names(value: Any, limit: int = 8) -> str:
         if folded:
             out.append(folded)
     return " ".join(out)
+
+
+def crossed_initials(left: Any, right: Any) -> float:
+    """Share (0-100) of authors, in order, whose family name starts with the other's initial and
+    whose initial starts the other's family name ("Carignani, A" and "Andrea, C"): names swapped
+    by an export that kept only initials. Needs two authors at least: one pair of letters is chance."""
+    a, b = author_keys(left), author_keys(right)
+    if min(len(a), len(b)) < 2:
+        return 0.0
+    hits = 0
+    for x, y in zip(a, b):
+        fx, _, ix = x.rpartition(" ")
+        fy, _, iy = y.rpartition(" ")
+        hits += bool(fx and fy and ix and iy and fx[0] == iy and fy[0] == ix)
+    return 100.0 * hits / max(len(a), len(b))
 
 
 # ------------------------------------------------------------------ journal, volume, issue, pages

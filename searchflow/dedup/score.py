@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .normalise import CONFERENCE, acronyms_agree, numbers_agree, swapped_family_names
+from .normalise import CONFERENCE, acronyms_agree, numbers_agree, crossed_initials, swapped_family_names
 
 MISSING = -1.0
 
@@ -84,7 +84,8 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     for k in unsure:
         authors[k] = max(authors[k],
                          fuzz.token_set_ratio(swapped_family_names(raw[a[k]]), fb[k]),
-                         fuzz.token_set_ratio(fa[k], swapped_family_names(raw[b[k]])))
+                         fuzz.token_set_ratio(fa[k], swapped_family_names(raw[b[k]])),
+                         crossed_initials(raw[a[k]], raw[b[k]]))
     out["authors"] = authors
     out["first_author"] = _relation(*sides("first_author"))
     ya = prepared["year"].to_numpy()[a]
@@ -111,6 +112,11 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     out["issue"] = _relation(*sides("issue"))
     out["first_page"] = _relation(*sides("first_page"))
     out["last_page"] = _relation(*sides("last_page"))
+    shifted = shifted_numbering(column["volume"], column["issue"], column["first_page"], a, b)
+    if shifted.any():       # the shifted record's volume and issue are the other's; its page is lost
+        out.loc[shifted, ["volume", "issue"]] = 1
+        out.loc[shifted, ["first_page", "last_page"]] = -1
+        pages = np.where(shifted, np.int8(-1), pages)
     out["doi"] = _relation(*sides("doi"))
     out["pmid"] = _relation(*sides("pmid"))
     out["pmcid"] = _relation(*sides("pmcid"))
@@ -118,6 +124,9 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     out["abstract"] = _similarity(*sides("abstract"), fuzz.ratio)
     out["numbers"] = numbers_relation(*sides("numbers"))
     out["pages"] = pages
+    low, high = prepared["page_low"].to_numpy(), prepared["page_high"].to_numpy()
+    out["page_count"] = np.where((low[a] >= 0) & (low[b] >= 0),
+                                 np.minimum(high[a] - low[a], high[b] - low[b]) + 1, -1).astype(np.int32)
     out["conference"] = conference.astype(np.int8)
     out["keys"] = pairs["keys"].to_numpy()[keep]
     return out
@@ -138,6 +147,16 @@ def numbers_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     for k in np.nonzero((left != right) & (left != "") & (right != ""))[0]:
         out[k] = 1 if numbers_agree(left[k], right[k]) else 0
     return out
+
+
+def shifted_numbering(volume: np.ndarray, issue: np.ndarray, first_page: np.ndarray,
+                      a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One record exported a column off: no volume, the other's volume in its issue field and the
+    other's issue in its pages field ("", "26", "9" for volume 26, issue 9)."""
+    def off(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (volume[x] == "") & (issue[x] != "") & (issue[x] == volume[y]) & (first_page[x] != "") \
+            & (first_page[x] == issue[y])
+    return off(a, b) | off(b, a)
 
 
 def page_arrays(prepared: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
