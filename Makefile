@@ -11,7 +11,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
+# The example: import and deduplicate, record two reviewers' example decisions through the
+# Python API, then regenerate the flow outputs in out/link-workers/.
 demo: $(BIN)/.installed
+	$(BIN)/searchflow run protocols/link-workers.toml
+	$(BIN)/python protocols/example_screening.py protocols/link-workers.toml
 	$(BIN)/searchflow run protocols/link-workers.toml
 
 test: $(BIN)/.installed
@@ -21,4 +25,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python tests/benchmarks/bench_import.py
 
 clean:
-	rm -rf $(VENV) protocols/*.db protocols/*.db-wal protocols/*.db-shm
+	rm -rf $(VENV) out protocols/*.db protocols/*.db-wal protocols/*.db-shm

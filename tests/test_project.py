@@ -187,3 +187,18 @@ def test_example_protocol_runs(tmp_path):
     assert set(df["search"]) == {"embase", "cinahl", "medline", "psycinfo", "socindex", "grey", "cluster"}
     # every database record carries the DOI its vendor hid somewhere (L3, prefixed DO, LID)
     assert (df[df["search"] != "grey"]["doi"] != "").all()
+
+
+def test_example_screening_script_fills_the_flow(tmp_path):
+    shutil.copytree(ROOT / "protocols", tmp_path / "protocols", ignore=shutil.ignore_patterns("*.db*"))
+    shutil.copytree(ROOT / "exports", tmp_path / "exports")
+    protocol = tmp_path / "protocols" / "link-workers.toml"
+    assert run_cli("run", str(protocol)).returncode == 0
+    script = subprocess.run([sys.executable, str(tmp_path / "protocols" / "example_screening.py"), str(protocol)],
+                            capture_output=True, text=True)
+    assert script.returncode == 0, script.stderr
+    assert run_cli("run", str(protocol)).returncode == 0
+    with open(tmp_path / "out" / "link-workers" / "prisma.csv", newline="", encoding="utf-8") as fh:
+        values = {row["data"]: row["n"] for row in csv.DictReader(fh)}
+    assert values["records_screened"] == "14" and values["records_excluded"] == "2"
+    assert values["new_studies"] == "10" and values["new_reports"] == "11"

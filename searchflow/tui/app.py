@@ -107,6 +107,9 @@ class ScreeningApp(App):
     def on_mount(self) -> None:
         self.switch_mode(self.start)
 
+    def on_unmount(self) -> None:
+        self.session.close()          # stop retraining the prioritisation model
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show":
             (target,) = parameters

@@ -26,7 +26,7 @@ from .widgets import (STAGE_NAMES, Pane, ReasonPicker, RecordView, StatusBar, Te
 SCREENING_ACTIONS = {
     "include": "i", "exclude": "e", "maybe": "m", "not_retrieved": "r", "note": "n", "undo": "u",
     "previous": "left", "next": "right", "search": "slash", "help": "question_mark", "quit": "q",
-    "link": "l", "same": "s", "different": "d",
+    "link": "l", "same": "s", "different": "d", "order": "o",
 }
 
 
@@ -108,6 +108,8 @@ class ScreeningScreen(BaseScreen):
         Binding("right", "move(1)", "Next", id="next"),
         Binding("slash", "search", "Search", id="search"),
         Binding("l", "link", "Link study", id="link"),
+        # Off the footer (no room at 80 columns); the header shows the order, the help the key.
+        Binding("o", "cycle_order", "Order: prioritised / as imported / random", id="order", show=False),
     ]
 
     def __init__(self) -> None:
@@ -151,7 +153,8 @@ class ScreeningScreen(BaseScreen):
             session.reload()
             summary = session.summary()
         self.query_one(StatusBar).update_status(stage=session.stage, reviewer=session.reviewer,
-                                                screened=session.screened, assigned=session.assigned)
+                                                screened=session.screened, assigned=session.assigned,
+                                                order=session.order_label())
         verdict = verdict_text(*(mine.verdict, mine.reason, mine.note) if mine else (None,)) + pending
         self.query_one("#work-line", Label).update(
             work_line(session.position + 1, session.assigned, summary, verdict))
@@ -215,6 +218,11 @@ class ScreeningScreen(BaseScreen):
         if self.session.move(step):
             self.show_current()
 
+    def action_cycle_order(self) -> None:
+        order = self.session.cycle_order()
+        self.notify(f"order: {order}", timeout=2)
+        self.show_current()
+
     def action_search(self) -> None:
         def searched(text: str | None) -> None:
             if text is None:
@@ -232,7 +240,7 @@ class ScreeningScreen(BaseScreen):
                 if found is None:
                     self.notify(f"no work in your queue mentions {text!r}", severity="warning")
                 else:
-                    self.session.position = found
+                    self.session.go_to(found)
             self.show_current()
 
         self.app.push_screen(TextPrompt("Search: a work number, or words in title/authors/abstract",
@@ -482,6 +490,7 @@ class DashboardScreen(BaseScreen):
         yield from self.compose_top()
         with VerticalScroll(id="dashboard"):
             yield Static(id="mine")
+            yield Static(id="stopping")
             yield Static(id="team")
             yield DataTable(id="agreement", show_cursor=False, zebra_stripes=True)
         yield Footer()
@@ -506,6 +515,9 @@ class DashboardScreen(BaseScreen):
         mine = self.query_one("#mine", Static)
         mine.update(text)
         mine.display = session.screens
+        stopping = self.query_one("#stopping", Static)
+        stopping.update(stopping_text(session.stopping_figures(), session.stopping_hint_after, session.order))
+        stopping.display = session.screens
         team = self.query_one("#team", Static)
         table = self.query_one("#agreement", DataTable)
         table.clear(columns=True)
@@ -530,6 +542,21 @@ class DashboardScreen(BaseScreen):
         for pair in agreement(session.store, session.protocol, session.stage):
             table.add_row(*agreement_row(pair))
         table.styles.height = table.row_count + 1     # header + rows; auto height stays 0 here
+
+
+def stopping_text(figures: Any, hint_after: int, order: str) -> Text:
+    """The figures for a stopping decision, and a plain pointer to the protocol's rule once the
+    run of irrelevant records is long; the reviewers decide, the tool never stops on its own."""
+    text = Text.assemble("\n", ("Stopping figures", "bold underline"), f" (your verdicts, order {order})\n",
+                         f"{figures.irrelevant_in_a_row:>7}  irrelevant in a row since your last include\n",
+                         f"{100 * figures.share_screened:>6.0f}%  of your assigned works screened\n",
+                         f"{figures.estimated_remaining:>7}  relevant records estimated to remain "
+                         "(include rate of your latest verdicts)\n")
+    if figures.includes and figures.irrelevant_in_a_row >= hint_after:
+        text.append(f"{figures.irrelevant_in_a_row} irrelevant in a row: consider your stopping rule",
+                    style="bold yellow")
+        text.append("\n")
+    return text
 
 
 def agreement_row(pair: Any) -> list[str]:

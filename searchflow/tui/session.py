@@ -6,16 +6,58 @@ opens in well under a second. Every verdict, note and undo goes through
 :mod:`searchflow.screening.decisions`, which validates and commits before this
 returns, so the screen never moves on from an unsaved keypress. No SQL and no
 screening rules live here: only "where am I" and "what did I say".
+
+The order works are shown in is the reviewer's choice: as imported, random (seeded,
+the same every time for this reviewer) or prioritised. Prioritised order is built as
+the reviewer goes: the works already shown keep their place (so previous/next stays
+put) and each next work is the best-ranked unshown one of the newest ranking that
+:class:`~searchflow.screening.prioritise.BackgroundRanker` has finished, never waiting
+for a retrain. The model learns from this reviewer's own verdicts only (blinding).
 """
 from __future__ import annotations
 
+import random
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..protocol import Protocol
-from ..screening import decisions
+from ..protocol import Protocol, ProtocolError
+from ..screening import decisions, prioritise
 from ..store import Store
+
+PRIORITISED, AS_IMPORTED, RANDOM = "prioritised", "as imported", "random"
+ORDERS = (PRIORITISED, AS_IMPORTED, RANDOM)          # the order key cycles through them in this order
+_ORDER_SPELLINGS = {"prioritised": PRIORITISED, "prioritized": PRIORITISED, "as imported": AS_IMPORTED,
+                    "imported": AS_IMPORTED, "random": RANDOM}
+STOPPING_HINT_AFTER = 50       # irrelevant in a row before the dashboard points at the stopping rule
+
+
+def prioritise_on(protocol: Protocol) -> bool:
+    """``[screening] prioritise = true`` or a table of thresholds."""
+    value = protocol.screening.extra.get("prioritise", False)
+    return value is True or isinstance(value, dict)
+
+
+def default_order(protocol: Protocol) -> str:
+    """``[screening] order`` if given, else prioritised when the protocol prioritises, else as imported."""
+    value = protocol.screening.extra.get("order")
+    if value is None:
+        return PRIORITISED if prioritise_on(protocol) else AS_IMPORTED
+    order = _ORDER_SPELLINGS.get(str(value).strip().casefold().replace("_", " ")) if isinstance(value, str) else None
+    if order is None:
+        raise ProtocolError(f"{protocol.path}: screening.order: expected one of "
+                            f"{', '.join(repr(o) for o in ORDERS)}, got {value!r}")
+    return order
+
+
+def stopping_hint_after(protocol: Protocol) -> int:
+    """``[screening] stopping_rule = { irrelevant_in_a_row = N }`` if the protocol names N."""
+    rule = protocol.screening.extra.get("stopping_rule")
+    number = rule.get("irrelevant_in_a_row") if isinstance(rule, dict) else None
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+        return number
+    return STOPPING_HINT_AFTER
 
 
 @dataclass
@@ -37,36 +79,190 @@ class ScreeningSession:
 
     CACHE_SIZE = 64
 
-    def __init__(self, store: Store, protocol: Protocol, reviewer: str, stage: str):
+    def __init__(self, store: Store, protocol: Protocol, reviewer: str, stage: str, order: str | None = None):
         self.store = store
         self.protocol = protocol
         self.reviewer = reviewer
         self.stage = stage
+        self.order = order or default_order(protocol)          # a bad [screening] order fails here
+        self.settings = prioritise.settings_from_protocol(protocol)
+        self.stopping_hint_after = stopping_hint_after(protocol)
         # A resolver who screens nothing has an empty queue; for anyone else assigned_works
         # validates the reviewer and stage (ScreeningError: one line, exit 2).
         self.screens = reviewer in protocol.screening.reviewers or reviewer not in decisions.resolvers(protocol)
-        self.work_ids: list[int] = (list(decisions.assigned_works(store, protocol, reviewer, stage))
+        self.imported: list[int] = (list(decisions.assigned_works(store, protocol, reviewer, stage))
                                     if self.screens else [])
-        self._position_of = {work_id: i for i, work_id in enumerate(self.work_ids)}
         self.verdicts: dict[int, MyVerdict] = {}
+        self._decided: list[int] = []        # works with a standing verdict, in the order decided
         self._screened = 0
+        self._lock = threading.Lock()        # the verdicts, between the screen and the model's loader
+        self._ranker: prioritise.BackgroundRanker | None = None
+        self._loader: threading.Thread | None = None
+        self._model_works: list[int] = []    # the model's texts are these works' (import order)
+        self._index_of: dict[int, int] = {}  # work id -> its index in the model's texts
+        self._labels: dict[int, bool] = {}
+        self._shown: set[int] = set()        # prioritised order: works placed so far (by work id)
+        self._frontier: int | None = None    # prioritised order: work_ids[:frontier] are placed
+        self._cursor = 0                     # first import position that may still be unplaced
         self._reload_verdicts()
-        self.position = self.next_unscreened(-1, wrap=False)
-        if self.position is None:
-            self.position = 0
+        self.position = 0
+        self._arrange(None)
         self.pending_note = ""      # a note typed before the verdict, sent with it
         self._summaries: OrderedDict[int, Any] = OrderedDict()
 
     def reload(self) -> None:
         """Load the queue again (duplicate review merged or split works), staying on the same work if it is still there."""
         current = self.work_id
-        self.work_ids = (list(decisions.assigned_works(self.store, self.protocol, self.reviewer, self.stage))
+        self.imported = (list(decisions.assigned_works(self.store, self.protocol, self.reviewer, self.stage))
                          if self.screens else [])
-        self._position_of = {work_id: i for i, work_id in enumerate(self.work_ids)}
         self._summaries.clear()
         self._reload_verdicts()
+        self._stop_ranker()                  # the works changed: the model's texts are stale
+        self._arrange(current)
+
+    # ------------------------------------------------------------ order
+
+    def set_order(self, order: str) -> None:
+        """Show the works in another order, staying on the current work."""
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}")
+        self.order = order
+        self._arrange(self.work_id)
+
+    def cycle_order(self) -> str:
+        """The next order of :data:`ORDERS`; returns it."""
+        self.set_order(ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)])
+        return self.order
+
+    def _arrange(self, current: int | None) -> None:
+        """Lay the works out in the chosen order and show ``current`` (else the first unscreened)."""
+        self._frontier = None
+        if self.order == RANDOM:
+            self.work_ids = list(self.imported)
+            seed = str(self.protocol.screening.extra.get("seed", "searchflow"))
+            random.Random(f"{seed}:{self.reviewer}:{self.stage}").shuffle(self.work_ids)
+        elif self.order == PRIORITISED:
+            # Decided works first, in the order decided (so "previous" walks back through them);
+            # the rest follow, to be placed one by one from the newest ranking.
+            decided = [w for w in self._decided if w in self.verdicts]
+            placed = set(decided)
+            self.work_ids = decided + [w for w in self.imported if w not in placed]
+            self._shown, self._frontier, self._cursor = placed, len(decided), 0
+            self._start_ranker()
+        else:
+            self.work_ids = list(self.imported)
+        self._position_of = {work_id: i for i, work_id in enumerate(self.work_ids)}
         if current is None or not self.go_to_work(current):
-            self.position = min(self.position, max(len(self.work_ids) - 1, 0))
+            following = self.next_unscreened(-1, wrap=False)
+            self.position = 0 if following is None else following
+
+    def _place(self, position: int) -> int:
+        """Prioritised order: put the work at ``position`` next after the works already placed."""
+        frontier = self._frontier
+        if frontier is None or position < frontier:
+            return position
+        ids, where = self.work_ids, self._position_of
+        ids[position], ids[frontier] = ids[frontier], ids[position]
+        where[ids[position]], where[ids[frontier]] = position, frontier
+        self._shown.add(ids[frontier])
+        self._frontier = frontier + 1
+        return frontier
+
+    def _place_next_ranked(self) -> int | None:
+        """Prioritised order: place the best-ranked unplaced work (import order until there is a
+        ranking) and return its position; None when every work is placed. Never waits."""
+        if self._frontier is None or self._frontier >= len(self.work_ids):
+            return None
+        work_id = None
+        ranker = self._ranker
+        ranking = ranker.ranking() if ranker is not None and self._index_of else None
+        if ranking:
+            works, shown = self._model_works, self._shown
+            for index in ranking:                # trained a decision or two ago at most
+                if works[index] not in shown:
+                    work_id = works[index]
+                    break
+        if work_id is None:                      # no ranking yet (or it is used up): import order
+            while self._cursor < len(self.imported) and self.imported[self._cursor] in self._shown:
+                self._cursor += 1
+            if self._cursor < len(self.imported):
+                work_id = self.imported[self._cursor]
+            else:                                # placed-but-new works (cannot happen after a reload)
+                work_id = self.work_ids[self._frontier]
+        return self._place(self._position_of[work_id])
+
+    def order_label(self) -> str:
+        """The order as the header states it; prioritised says from when it applies."""
+        if self.order != PRIORITISED:
+            return self.order
+        if prioritise.can_rank(self._labels, self.settings):
+            return PRIORITISED
+        includes, excludes = max(1, self.settings.min_includes), max(1, self.settings.min_excludes)
+        return (f"{PRIORITISED} (from {includes} include{'s' * (includes != 1)}, "
+                f"{excludes} exclude{'s' * (excludes != 1)})")
+
+    # ------------------------------------------------------------ the model
+
+    def _start_ranker(self) -> None:
+        """Read the works' texts and start retraining, all in the background: opening the
+        screen never waits for either."""
+        if self._ranker is not None or self._loader is not None or not self.imported:
+            return
+        works = list(self.imported)
+        path = self.store.path
+
+        def load() -> None:
+            store = Store.open(path)       # its own connection: SQLite connections stay in their thread
+            try:
+                texts = store.work_texts(works)
+            finally:
+                store.close()
+            ranker = prioritise.BackgroundRanker(
+                [prioritise.work_text(*texts.get(w, ("", ""))) for w in works], self.settings)
+            with self._lock:
+                if self._loader is not threading.current_thread():     # stopped meanwhile
+                    ranker.close()
+                    return
+                self._model_works = works
+                self._index_of = {w: i for i, w in enumerate(works)}
+                self._ranker = ranker
+                self._train()
+
+        self._loader = threading.Thread(target=load, name="searchflow-prioritise-load", daemon=True)
+        self._loader.start()
+
+    def _stop_ranker(self) -> None:
+        with self._lock:
+            ranker, self._ranker, self._loader, self._index_of = self._ranker, None, None, {}
+        if ranker is not None:
+            ranker.close()
+
+    def _train(self) -> None:
+        """Give the model this reviewer's own verdicts (call with the lock held); returns at once."""
+        labels = {work: prioritise.TRAINING_VERDICTS[mine.verdict] for work, mine in self.verdicts.items()
+                  if mine.verdict in prioritise.TRAINING_VERDICTS}
+        self._labels = labels
+        if self._ranker is not None:
+            index_of = self._index_of
+            self._ranker.update({index_of[w]: v for w, v in labels.items() if w in index_of})
+
+    def wait_for_ranking(self, timeout: float = 30) -> bool:
+        """Block until the ranking reflects every verdict so far (tests and scripts; the screen never waits)."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+        ranker = self._ranker
+        return ranker is not None and ranker.wait(timeout)
+
+    @property
+    def retrains(self) -> int:
+        """Rankings finished so far in this session (0: the order is still the import order)."""
+        ranker = self._ranker
+        return ranker.retrains if ranker is not None else 0
+
+    def close(self) -> None:
+        """Stop retraining (the screen is closing)."""
+        self._stop_ranker()
 
     # ------------------------------------------------------------ reading
 
@@ -74,8 +270,12 @@ class ScreeningSession:
         if not self.screens:
             return
         mine = decisions.reviewer_verdicts(self.store, self.reviewer, self.stage)
-        self.verdicts = {w: _mine(d) for w, d in mine.items() if w in self._position_of}
-        self._screened = len(self.verdicts)
+        assigned = set(self.imported)
+        with self._lock:
+            self.verdicts = {w: _mine(d) for w, d in mine.items() if w in assigned}
+            self._decided = [w for w, d in sorted(mine.items(), key=lambda item: item[1].id) if w in assigned]
+            self._screened = len(self.verdicts)
+            self._train()
 
     @property
     def assigned(self) -> int:
@@ -112,6 +312,15 @@ class ScreeningSession:
             self._summaries.move_to_end(work_id)
         return cached
 
+    def stopping_figures(self) -> prioritise.Progress:
+        """Irrelevant in a row since the last include, share screened and the estimated relevant
+        records left, from this reviewer's own verdicts in the order given. Figures only: nothing
+        here stops screening."""
+        with self._lock:
+            labels = [self.verdicts[w].verdict for w in self._decided if w in self.verdicts]
+        return prioritise.progress([prioritise.TRAINING_VERDICTS[v] for v in labels
+                                    if v in prioritise.TRAINING_VERDICTS], self.assigned)
+
     def reasons(self) -> list[str]:
         return decisions.reasons(self.protocol, self.stage)
 
@@ -121,11 +330,16 @@ class ScreeningSession:
     # ------------------------------------------------------------ moving
 
     def next_unscreened(self, after: int, wrap: bool = True) -> int | None:
-        """The first position after ``after`` not yet screened, wrapping to the start."""
-        n = len(self.work_ids)
+        """The first position after ``after`` not yet screened, wrapping to the start. In
+        prioritised order, after the works placed so far comes the best-ranked of the rest."""
+        n = len(self.work_ids) if self._frontier is None else self._frontier
         for i in range(after + 1, n):
             if self.work_ids[i] not in self.verdicts:
                 return i
+        if self._frontier is not None:
+            placed = self._place_next_ranked()
+            if placed is not None:
+                return placed
         if wrap:
             for i in range(0, min(after + 1, n)):
                 if self.work_ids[i] not in self.verdicts:
@@ -137,14 +351,23 @@ class ScreeningSession:
         target = self.position + step
         if not 0 <= target < len(self.work_ids):
             return False
+        if self._frontier is not None and target >= self._frontier:
+            placed = self._place_next_ranked()      # next, past the works shown so far
+            if placed is None:
+                return False
+            target = placed
         self.position = target
         return True
+
+    def go_to(self, position: int) -> None:
+        """Show the work at ``position`` (a search hit); in prioritised order it is placed next."""
+        self.position = self._place(position)
 
     def go_to_work(self, work_id: int) -> bool:
         position = self._position_of.get(work_id)
         if position is None:
             return False
-        self.position = position
+        self.go_to(position)
         return True
 
     def find(self, text: str, start: int | None = None) -> int | None:
@@ -174,9 +397,14 @@ class ScreeningSession:
         note = self.pending_note if note is None else note
         decisions.record_decision(self.store, self.protocol, work_id, self.stage, self.reviewer,
                                   verdict, reason=reason, note=note)
-        if work_id not in self.verdicts:
-            self._screened += 1
-        self.verdicts[work_id] = MyVerdict(verdict, reason, note)
+        with self._lock:
+            if work_id not in self.verdicts:
+                self._screened += 1
+            else:
+                self._decided.remove(work_id)
+            self._decided.append(work_id)
+            self.verdicts[work_id] = MyVerdict(verdict, reason, note)
+            self._train()       # retrains in the background; the next work below does not wait
         self.pending_note = ""
         following = self.next_unscreened(self.position)
         if following is None:

@@ -136,15 +136,17 @@ class StatusBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(id="status-who")
         yield Label(id="status-counts")
+        yield Label(id="status-order")
         yield ProgressBar(show_eta=False, show_percentage=False, id="status-progress")
 
     _shown: tuple = ()
 
-    def update_status(self, *, stage: str, reviewer: str, screened: int, assigned: int) -> None:
+    def update_status(self, *, stage: str, reviewer: str, screened: int, assigned: int, order: str = "") -> None:
         # Moving between works changes none of this: skip the relayout it would cost.
-        if self._shown == (stage, reviewer, screened, assigned):
+        if self._shown == (stage, reviewer, screened, assigned, order):
             return
-        self._shown = (stage, reviewer, screened, assigned)
+        self._shown = (stage, reviewer, screened, assigned, order)
+        self.query_one("#status-order", Label).update(Text.assemble(("Order ", "dim"), (order, "bold")))
         self.query_one("#status-who", Label).update(
             Text.assemble(("Stage ", "dim"), (STAGE_NAMES.get(stage, stage), "bold"),
                           ("  Reviewer ", "dim"), (reviewer, "bold")))
