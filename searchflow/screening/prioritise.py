@@ -4,8 +4,8 @@ Most records a search returns are irrelevant. Ranking the unscreened works by a
 model trained on the decisions made so far lets reviewers meet the includes early
 and judge when enough is enough (the active-learning loop ASReview made common).
 
-The model: TF-IDF over title + abstract (word 1-2-grams, presence rather than
-counts), a linear SVM, and sample weights that give the includes far more weight
+The model: TF-IDF over title + abstract (word 1-2-grams plus a half-weight block of
+single words, presence rather than counts), a linear SVM, and sample weights that give the includes far more weight
 than their number (they are rare and each one matters). Benchmarked in
 ``tests/benchmarks/bench_prioritise.py`` against ASReview on three real reviews;
 naive Bayes and logistic regression were tried and ranked worse there.
@@ -56,11 +56,12 @@ class Settings:
     ngram_max: int = 2            # word 1- and 2-grams ("randomised controlled", "clinical decision")
     binary: bool = True           # a word's presence, not its count: long abstracts do not dominate
     max_df: float = 0.95          # drop words in nearly every record
+    word_weight: float = 0.5      # a block of single words beside the n-grams, at this weight (0: none)
     c: float = 0.11               # SVM regularisation: strong, there are few labels early on
     include_weight: float = 20.0  # includes weigh this many times all excludes together
     min_includes: int = 1         # below these, works stay in the order given
     min_excludes: int = 1
-    batch_share: float = 0.04     # simulation: retrain after max(1, 4% of the labelled count) decisions
+    batch_share: float = 0.02     # simulation: retrain after max(1, 2% of the labelled count) decisions
 
 
 DEFAULT = Settings()
@@ -68,19 +69,34 @@ DEFAULT = Settings()
 
 # ------------------------------------------------------------------ model
 
-def features(texts: Sequence[str], settings: Settings = DEFAULT):
-    """TF-IDF matrix of the texts (rows in the same order). Fitted on every text, labelled or
-    not: it uses no labels, and rare words in the unscreened pool still get a weight."""
+def _tfidf(texts: Sequence[str], ngram_max: int, settings: Settings):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from scipy import sparse
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, settings.ngram_max), binary=settings.binary,
+    vectorizer = TfidfVectorizer(ngram_range=(1, ngram_max), binary=settings.binary,
                                  sublinear_tf=not settings.binary, max_df=settings.max_df,
                                  dtype=np.float64)
     try:
         return vectorizer.fit_transform(texts).tocsr()
     except ValueError:      # no words at all (empty texts): nothing to learn from
         return sparse.csr_matrix((len(texts), 1))
+
+
+def features(texts: Sequence[str], settings: Settings = DEFAULT):
+    """TF-IDF matrix of the texts (rows in the same order). Fitted on every text, labelled or
+    not: it uses no labels, and rare words in the unscreened pool still get a weight.
+
+    With ``word_weight`` the n-gram block gets a second, single-word block beside it (each
+    row then re-scaled to unit length): single words count a little more than in the n-gram
+    block alone, without dropping the phrases. On the benchmark this lifted all three reviews."""
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    matrix = _tfidf(texts, settings.ngram_max, settings)
+    if settings.word_weight <= 0 or settings.ngram_max == 1:
+        return matrix
+    words = _tfidf(texts, 1, settings)
+    return normalize(sparse.hstack([settings.word_weight * words, matrix], format="csr"))
 
 
 def _scores(matrix, train: np.ndarray, labels: np.ndarray, pool: np.ndarray, settings: Settings) -> np.ndarray:
@@ -376,7 +392,8 @@ def simulate(texts: Sequence[str], labels: Sequence[bool], seed: int = 0,
     """Replay screening with known labels: start from one random include and one random
     exclude, then repeatedly screen the top of a ranking trained only on labels revealed
     so far, retraining after every decision (every ``batch_share`` of the labelled count
-    once that exceeds one)."""
+    once that exceeds one). It retrains to the last record, even after the last include:
+    stopping early would need the hidden labels, and costs only a few seconds a run."""
     start = time.perf_counter()
     truth = np.asarray(labels, dtype=bool)
     if len(truth) != len(texts):
@@ -392,24 +409,18 @@ def simulate(texts: Sequence[str], labels: Sequence[bool], seed: int = 0,
     in_pool = np.ones(len(truth), dtype=bool)
     in_pool[list(priors)] = False
     train = list(priors)
-    left_to_find = len(includes) - 1
     order: list[int] = []
     retrains = 0
-    while in_pool.any():
+    while in_pool.any():    # to the last record: the replay never consults a label it has not revealed
         pool = np.flatnonzero(in_pool)
-        if left_to_find == 0:
-            # Every include is found: no figure depends on the order of the rest, so skip the training.
-            batch = pool
-        else:
-            scores = _scores(matrix, np.asarray(train), truth[train].astype(np.int8), pool, settings)
-            retrains += 1
-            size = max(1, int(len(train) * settings.batch_share))
-            batch = pool[np.argsort(-scores, kind="stable")[:size]]
+        scores = _scores(matrix, np.asarray(train), truth[train].astype(np.int8), pool, settings)
+        retrains += 1
+        size = max(1, int(len(train) * settings.batch_share))
+        batch = pool[np.argsort(-scores, kind="stable")[:size]]
         for index in batch.tolist():        # reveal the labels one by one, as a reviewer would
             order.append(index)
             train.append(index)
             in_pool[index] = False
-            left_to_find -= int(truth[index])
     return Simulation(priors=priors, order=order, labels_in_order=truth[order], retrains=retrains,
                       seconds=time.perf_counter() - start)
 

@@ -157,7 +157,7 @@ def wait_for_background() -> None:
             thread.join()
 
 
-async def measure(path: Path, moves: int, stage: str) -> tuple[float, list[float], list[float]]:
+async def measure(path: Path, moves: int, stage: str, ranked: bool = False) -> tuple[float, list[float], list[float]]:
     started = time.perf_counter()
     protocol = protocol_module.load(path)
     store = Store.open(protocol.store_path)
@@ -167,6 +167,8 @@ async def measure(path: Path, moves: int, stage: str) -> tuple[float, list[float
         first = await clock.first_frame(0)
         opened = first - started
         await pilot.pause()
+        if ranked:              # time the keys once the model's first ranking is in use
+            await asyncio.to_thread(app.session.wait_for_ranking, 900)
         nexts = [await press(app, clock, "right") for _ in range(moves)]
         decides = [await press(app, clock, "i") for _ in range(moves)]
         assert app.session.screened >= moves, "verdicts were not stored"
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stage", choices=decisions.STAGES, default="title_abstract")
     parser.add_argument("--prioritise", action="store_true", help="prioritised order, retraining in the background")
+    parser.add_argument("--ranked", action="store_true", help="with --prioritise: start timing once the first "
+                        "ranking is ready (else the keys are timed while the model's features are computed)")
     args = parser.parse_args()
     stage = args.stage
     folder = Path(tempfile.gettempdir()) / (f"searchflow-bench-tui-{args.works}-{args.screened}"
@@ -190,12 +194,14 @@ def main() -> None:
     t = time.perf_counter()
     path = generate(folder, args.works, args.screened, stage, args.prioritise)
     print(f"store: {folder} ({args.works} works, {args.screened} verdicts; ready in {time.perf_counter() - t:.1f} s)")
-    print(f"stage: {stage}" + ("; prioritised order" if args.prioritise else ""))
+    print(f"stage: {stage}" + ("; prioritised order" if args.prioritise else "")
+          + (", timed once the first ranking is ready" if args.prioritise and args.ranked else ""))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch under load)")
     opens, nexts, decides = [], [], []
     for run in range(args.runs):
         # 'i' stores real verdicts; only the last run makes many, so the runs stay alike.
-        opened, n, d = asyncio.run(measure(path, args.moves if run == args.runs - 1 else 5, stage))
+        opened, n, d = asyncio.run(measure(path, args.moves if run == args.runs - 1 else 5, stage,
+                                           args.prioritise and args.ranked))
         wait_for_background()
         opens.append(opened)
         nexts.extend(n)
