@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, TextIO
 
 from . import __version__
 from .project import RECORD_COLUMNS, Project, record_row
@@ -98,8 +100,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_records(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
         rows = (record_row(r) for r in project.store.record_rows())
-        out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
-        try:
+        with _output(args.out) as out:
             if args.format == "csv":
                 writer = csv.DictWriter(out, fieldnames=RECORD_COLUMNS, lineterminator="\n")
                 writer.writeheader()
@@ -110,10 +111,17 @@ def cmd_records(args: argparse.Namespace) -> int:
                 for row in table:
                     row[3] = row[3].split(";")[0] + (" et al." if ";" in row[3] else "")
                 _print_table(cols, table, out=out, widths={"title": 70, "authors": 24})
-        finally:
-            if args.out:
-                out.close()
     return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    """The --out file, or standard output when there is none."""
+    if not path:
+        yield sys.stdout
+        return
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        yield fh
 
 
 # ------------------------------------------------------------------ screening commands
@@ -139,12 +147,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
                  f"({len(rows) - added} already present)")
             return 0
         rows = decisions.export_decisions(project.store)
-        out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
-        try:
+        with _output(args.out) as out:
             decisions.write_decisions_csv(rows, out)
-        finally:
-            if args.out:
-                out.close()
     return 0
 
 
