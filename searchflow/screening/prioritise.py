@@ -108,7 +108,7 @@ def _scores(matrix, train: np.ndarray, labels: np.ndarray, pool: np.ndarray, set
     n_exclude = len(labels) - n_include
     weights = np.where(labels, 1.0, n_include / (settings.include_weight * n_exclude))
     weights *= len(labels) / weights.sum()
-    model = LinearSVC(C=settings.c)
+    model = LinearSVC(C=settings.c, random_state=0)   # deterministic: the same verdicts give the same order
     with warnings.catch_warnings():    # a not-quite-converged SVM still ranks well; say nothing
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(matrix[train], labels, sample_weight=weights)

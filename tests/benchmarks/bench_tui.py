@@ -1,6 +1,6 @@
 """Screening UI speed on a big generated project: open time and time to the next record.
 
-    .venv/bin/python tests/benchmarks/bench_tui.py [--works 100000] [--moves 200] [--stage full_text] [--prioritise]
+    .venv/bin/python tests/benchmarks/bench_tui.py [--works 100000] [--moves 200] [--stage full_text] [--prioritise [--ranked]]
 
 Prints medians: opening (protocol + store + queue + first frame of the first record)
 and one move (right arrow: key to the next record's frame; "i": key to verdict committed
