@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from flow_project import Project, scenario, screen
 
-from searchflow.flow import emerge, rameses
+from searchflow.flow import emerge, rameses, render
 from searchflow.flow.counts import FlowError, FullText, Prisma, check, compute
 from searchflow.protocol import ProtocolError
 
@@ -123,6 +123,17 @@ def test_stopping_rule_marks_the_rest_ineligible(tmp_path):
     p.both("E1", "title_abstract", "exclude")
     c = compute(p.store, p.protocol).prisma
     assert (c.automation, c.screened, c.excluded, c.awaiting_screening, c.dbr.sought) == (2, 2, 1, 0, 1)
+    assert c.automation_rule == "stopping rule declared in the protocol"
+
+
+def test_stopping_rule_is_recorded_beside_the_count(tmp_path):
+    rule = "100 irrelevant in a row"
+    p = Project(tmp_path, [("embase", "Embase", "database", ["E0", "E1", "E2"], 1)],
+                screening={"stopping_rule": {"stopped": True, "rule": rule}})
+    p.both("E0", "title_abstract", "include")
+    flow = compute(p.store, p.protocol)
+    assert flow.prisma.automation == 2 and flow.prisma.automation_rule == rule
+    assert f"after: {rule}" in render.svg(flow)
 
 
 def test_previous_review_is_checked(tmp_path):

@@ -73,6 +73,7 @@ class Prisma:
     registers: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     automation: int = 0
+    automation_rule: str = ""      # the protocol's stopping rule, when automation set records aside
     removed_other: int = 0
     screened: int = 0
     excluded: int = 0                                             # records excluded at title/abstract
@@ -193,6 +194,18 @@ def automation_ineligible(store: Store, protocol: Protocol, awaiting: list[int])
     return set()
 
 
+def stopping_rule_text(protocol: Protocol) -> str:
+    """How the protocol states its stopping rule, for the report beside the automation count."""
+    rule = protocol.screening.extra.get("stopping_rule")
+    if not isinstance(rule, dict):
+        return ""
+    for key in ("rule", "description"):
+        if isinstance(rule.get(key), str) and rule[key].strip():
+            return rule[key].strip()
+    settings = ", ".join(f"{k} = {v}" for k, v in sorted(rule.items()) if k != "stopped")
+    return f"stopping rule ({settings})" if settings else "stopping rule declared in the protocol"
+
+
 def method_rank(method: str) -> int:
     return METHODS.index(method) if method in METHODS else len(METHODS)
 
@@ -276,6 +289,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
     awaiting = [w for w in ta_dbr if title_abstract[w].verdict is None]
     automated = automation_ineligible(store, protocol, awaiting)
     p.automation = len(automated)
+    p.automation_rule = stopping_rule_text(protocol) if automated else ""
     p.screened = len(ta_dbr) - p.automation
     excluded = [w for w in ta_dbr if title_abstract[w].verdict == "exclude"]
     p.excluded = len(excluded)

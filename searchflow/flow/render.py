@@ -43,8 +43,9 @@ def boxes(p: Prisma) -> dict[str, list[tuple[str, int]]]:
         "identified": identified,
         "removed": [("Records removed before screening:", 0),
                     (f"Duplicate records removed ({n(p.duplicates)})", 1),
-                    (f"Records marked as ineligible by automation tools ({n(p.automation)})", 1),
-                    (f"Records removed for other reasons ({n(p.removed_other)})", 1)],
+                    (f"Records marked as ineligible by automation tools ({n(p.automation)})", 1)]
+                   + ([(f"after: {p.automation_rule}", 2)] if p.automation_rule else [])
+                   + [(f"Records removed for other reasons ({n(p.removed_other)})", 1)],
         "screened": [(f"Records screened ({n(p.screened)})", 0)],
         "excluded": [(f"Records excluded ({n(p.excluded)})", 0)] + _reason_lines(p.excluded_reasons),
         "sought": [(f"Reports sought for retrieval ({n(p.dbr.sought)})", 0)],
