@@ -272,3 +272,13 @@ def test_simulate_on_a_real_review():
     figures = run.metrics()
     assert figures["wss95"] > 0.70                      # random order gives about 0
     assert figures["rrf10"] > 0.60
+
+
+def test_background_ranker_close_ends_its_process():
+    ranker = p.BackgroundRanker((CATS + OTHERS) * 300)
+    process = ranker.process
+    ranker.update({0: True, 4: False})             # close while it may still be training
+    assert process.is_alive()
+    ranker.close()
+    assert not process.is_alive() and process.exitcode is not None    # ended and reaped: no orphan
+    assert ranker.wait(timeout=1)                  # nobody waits forever on a closed ranker

@@ -105,6 +105,7 @@ class ScreeningSession:
         self._frontier: int | None = None    # prioritised order: work_ids[:frontier] are placed
         self._cursor = 0                     # first import position that may still be unplaced
         self._reload_verdicts()
+        prioritise.prepare_background()      # before the app runs: the order key can turn prioritising on
         self.position = 0
         self._arrange(None)
         self.pending_note = ""      # a note typed before the verdict, sent with it
@@ -204,21 +205,15 @@ class ScreeningSession:
     # ------------------------------------------------------------ the model
 
     def _start_ranker(self) -> None:
-        """Read the works' texts and start retraining, all in the background: opening the
-        screen never waits for either."""
+        """Start the model's process, which reads the works' texts and retrains, all in the
+        background: opening the screen never waits for either."""
         if self._ranker is not None or self._loader is not None or not self.imported:
             return
         works = list(self.imported)
         path = self.store.path
 
-        def load() -> None:
-            store = Store.open(path)       # its own connection: SQLite connections stay in their thread
-            try:
-                texts = store.work_texts(works)
-            finally:
-                store.close()
-            ranker = prioritise.BackgroundRanker(
-                [prioritise.work_text(*texts.get(w, ("", ""))) for w in works], self.settings)
+        def load() -> None:                # the model's process reads the texts from the store itself
+            ranker = prioritise.BackgroundRanker(prioritise.StoreTexts(str(path), tuple(works)), self.settings)
             with self._lock:
                 if self._loader is not threading.current_thread():     # stopped meanwhile
                     ranker.close()
@@ -233,9 +228,12 @@ class ScreeningSession:
 
     def _stop_ranker(self) -> None:
         with self._lock:
-            ranker, self._ranker, self._loader, self._index_of = self._ranker, None, None, {}
+            loader, ranker = self._loader, self._ranker
+            self._ranker, self._loader, self._index_of = None, None, {}
         if ranker is not None:
             ranker.close()
+        if loader is not None and loader is not threading.current_thread():
+            loader.join(10)                # it closes a model it started too late: no process outlives us
 
     def _train(self) -> None:
         """Give the model this reviewer's own verdicts (call with the lock held); returns at once."""
