@@ -224,12 +224,19 @@ async def test_blinding_reviewer_b_never_sees_a_verdicts(review):
         assert not isinstance(bob.screen, ConflictScreen)
 
 
-@run_async
-async def test_resolver_resolves_a_conflict(review):
+def conflict_on_first_work(review) -> int:
+    """alice includes and bob excludes the first work: a conflict for the resolver."""
     protocol, store = review
     first = decisions.assigned_works(store, protocol, "alice", "title_abstract")[0]
     decisions.record_decision(store, protocol, first, "title_abstract", "alice", "include")
     decisions.record_decision(store, protocol, first, "title_abstract", "bob", "exclude", reason="wrong population")
+    return first
+
+
+@run_async
+async def test_resolver_resolves_a_conflict(review):
+    protocol, store = review
+    first = conflict_on_first_work(review)
     app = ScreeningApp(app_session(review, "carol"), start="conflicts")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -365,9 +372,7 @@ async def test_no_reason_is_offered_only_where_an_exclusion_may_go_without_one(r
 @run_async
 async def test_resolver_excludes_a_conflict_with_a_reason(review):
     protocol, store = review
-    first = decisions.assigned_works(store, protocol, "alice", "title_abstract")[0]
-    decisions.record_decision(store, protocol, first, "title_abstract", "alice", "include")
-    decisions.record_decision(store, protocol, first, "title_abstract", "bob", "exclude", reason="wrong population")
+    first = conflict_on_first_work(review)
     app = ScreeningApp(app_session(review, "carol"), start="conflicts")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
