@@ -201,6 +201,11 @@ def now() -> str:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _fingerprint(raw_json: str) -> str:
+    """A record's identity across versions of a search: sha1 of its raw tags as stored."""
+    return hashlib.sha1(raw_json.encode("utf-8")).hexdigest()
+
+
 def _dumps(value: Any) -> str:
     """Compact JSON; the shared encoder and the empty shortcut matter at 100,000 records."""
     if not value:
@@ -366,7 +371,7 @@ class Store:
             pending: Future | None = None
             for position, record in enumerate(records, start=1):
                 raw = _dumps(record.raw)
-                fingerprint = hashlib.sha1(raw.encode("utf-8")).hexdigest()
+                fingerprint = _fingerprint(raw)
                 work_id = carried.pop(fingerprint, None)
                 if work_id is None:
                     work_id = next_work
@@ -552,7 +557,7 @@ class Store:
     @staticmethod
     def record_fingerprint(record: Record) -> str:
         """The fingerprint add_records gives a record (sha1 of its raw tags as stored)."""
-        return hashlib.sha1(_dumps(record.raw).encode("utf-8")).hexdigest()
+        return _fingerprint(_dumps(record.raw))
 
     def flow_records(self) -> list[tuple[int, int, int, str, str, str, int]]:
         """(record, work, run, search id, database, method, round) of every current record,

@@ -7,7 +7,6 @@ values are never changed: these forms only decide which records are one work.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -15,7 +14,7 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from ..records import clean_text, normalise_doi, normalise_pmcid, \
+from ..records import COLLECTIVE_WORDS, PARTICLES, clean_text, fold, normalise_doi, normalise_pmcid, \
     normalise_pmid, normalise_year
 
 # Input columns the engine understands; missing ones are treated as empty.
@@ -25,16 +24,6 @@ INPUT_COLUMNS = (
 )
 
 # ------------------------------------------------------------------ title
-
-_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-def fold(value: str) -> str:
-    """records.fold with an ASCII fast path: the same result, 100k records a second faster."""
-    if value.isascii():
-        return value.lower()
-    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", value)).lower()
-
 
 # "[Chinese]", "[Article in German]", "[published erratum appears in ...]", "(author's transl)"
 _BRACKET_TAG_RE = re.compile(
@@ -254,10 +243,6 @@ def split_authors(value: Any) -> list[str]:
 _TRAILING_INITIALS_RE = re.compile(r"^([^,]+?)\s+((?:[A-Z]\.?[\s-]*){1,4})$")
 
 
-_COLLECTIVE = {"group", "collaboration", "consortium", "investigators", "committee", "network", "study", "trial",
-               "team", "society", "association", "organization", "organisation", "council"}
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "dos", "das", "ter",
-              "ten", "bin", "al", "el"}
 _NOT_NAME_RE = re.compile(r"[^\w ]|[\d_]")
 
 
@@ -276,11 +261,11 @@ def _author_key(name: str) -> str:
         tokens = name.split()
         if match:
             family, given = match.group(1), match.group(2)
-        elif len(tokens) <= 1 or len(tokens) > 4 or any(t.lower() in _COLLECTIVE for t in tokens):
+        elif len(tokens) <= 1 or len(tokens) > 4 or any(t.lower() in COLLECTIVE_WORDS for t in tokens):
             family, given = name, ""
         else:                                               # "Jane A. Smith", "Ludwig van Beethoven"
             start = len(tokens) - 1
-            while start > 1 and tokens[start - 1].lower() in _PARTICLES:
+            while start > 1 and tokens[start - 1].lower() in PARTICLES:
                 start -= 1
             family, given = " ".join(tokens[start:]), " ".join(tokens[:start])
     family = " ".join(_NOT_NAME_RE.sub("", fold(family)).split())
