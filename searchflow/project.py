@@ -15,7 +15,7 @@ import pandas as pd
 from . import protocol as protocol_module
 from .protocol import Protocol, Search
 from .sources import open_export
-from .sources.base import ImportProblem, sha256_of
+from .sources.base import ImportProblem, Scan, check_readable, scan
 from .store import Store
 
 # The records table's columns, in order; the first ones are the interface others rely on.
@@ -121,11 +121,13 @@ class Project:
     def import_search(self, search: Search, files: list[Path] | None = None) -> SearchChange:
         """Import one search's files as a search run (a new version if they changed)."""
         files = list(files if files is not None else search.files)
-        hashes = [(path, sha256_of(path)) if path.exists() else (path, "") for path in files]
-        for path, digest in hashes:
-            if not digest:
+        scans: list[tuple[Path, Scan]] = []
+        for path in files:
+            if not path.exists():
                 raise ImportProblem(path, None, f"file not found (named in search {search.id!r})")
-        fingerprint = hashlib.sha256("\n".join(d for _, d in hashes).encode()).hexdigest()
+            check_readable(path)
+            scans.append((path, scan(path)))      # one read: checksum and encoding
+        fingerprint = hashlib.sha256("\n".join(s.sha256 for _, s in scans).encode()).hexdigest()
         current = self.store.current_run(search.id)
         if current is not None and current["fingerprint"] == fingerprint:
             return SearchChange(search.id, "unchanged", current["version"], current["record_count"],
@@ -137,9 +139,9 @@ class Project:
                 date_run=search.date, round=search.round, hits_reported=search.hits,
             )
             warnings: list[str] = []
-            for path, digest in hashes:
-                info, records = open_export(path, search.format)
-                file_id = self.store.add_file(run_id, path=str(path), sha256=digest,
+            for path, scanned in scans:
+                info, records = open_export(path, search.format, scanned)
+                file_id = self.store.add_file(run_id, path=str(path), sha256=scanned.sha256,
                                               size=path.stat().st_size, format=info.format,
                                               encoding=info.encoding)
                 count = self.store.add_records(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import Record
-from .base import FileInfo, ImportProblem, check_readable, head_text, sniff_encoding
+from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan
 
 # format name -> module in this package exposing parse(path, info) -> Iterator[Record]
 FORMATS = {
@@ -60,15 +60,18 @@ def fold_header(line: str) -> set[str]:
     return {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t]", line)}
 
 
-def open_export(path: str | Path, format: str | None = None) -> tuple[FileInfo, Iterator[Record]]:
-    """Check, sniff and start parsing one export file; the iterator raises ImportProblem."""
+def open_export(path: str | Path, format: str | None = None,
+                scanned: Scan | None = None) -> tuple[FileInfo, Iterator[Record]]:
+    """Check, sniff and start parsing one export file; the iterator raises ImportProblem.
+
+    ``scanned`` is the file's :func:`~searchflow.sources.base.scan` when the caller has it already."""
     path = Path(path)
     check_readable(path)
-    encoding, warning = sniff_encoding(path)
-    info = FileInfo(path=path, encoding=encoding)
-    if warning:
-        info.warnings.append(warning)
-    info.format = format or detect_format(path, encoding)
+    scanned = scanned or scan(path)
+    info = FileInfo(path=path, encoding=scanned.encoding)
+    if scanned.warning:
+        info.warnings.append(scanned.warning)
+    info.format = format or detect_format(path, info.encoding)
     if info.format not in FORMATS:
         raise ImportProblem(path, None, f"unknown format {info.format!r}; expected one of {', '.join(FORMATS)}")
     module = importlib.import_module(f".{FORMATS[info.format]}", __name__)

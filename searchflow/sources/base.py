@@ -35,12 +35,40 @@ class FileInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def sha256_of(path: Path) -> str:
+@dataclass
+class Scan:
+    """What one pass over a file tells: its checksum and how to decode it."""
+
+    sha256: str
+    encoding: str                 # "utf-8-sig", or "cp1252" when the bytes are not UTF-8
+    warning: str | None = None
+
+
+def scan(path: Path) -> Scan:
+    """Checksum and encoding in one read: a 2 GB export is read once before parsing, not twice.
+
+    UTF-8 (BOM stripped) when the whole file decodes, else cp1252 with a warning naming
+    the first bad line; the whole file is checked so a bad byte at 1.9 GB is not found
+    halfway through an import.
+    """
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, warning = 1, None
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        while True:
+            chunk = fh.read(1 << 20)
             digest.update(chunk)
-    return digest.hexdigest()
+            if warning is None:
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as exc:
+                    line += chunk[: max(exc.start, 0)].count(b"\n")
+                    warning = f"{path}:{line}: not valid UTF-8; read as Windows-1252 (cp1252) instead"
+                else:
+                    line += chunk.count(b"\n")
+            if not chunk:
+                break
+    return Scan(digest.hexdigest(), "cp1252" if warning else "utf-8-sig", warning)
 
 
 def check_readable(path: Path) -> None:
@@ -58,29 +86,9 @@ def check_readable(path: Path) -> None:
 
 
 def sniff_encoding(path: Path) -> tuple[str, str | None]:
-    """UTF-8 (BOM stripped) when the whole file decodes, else cp1252 with a warning.
-
-    The whole file is checked in chunks so a bad byte at 1.9 GB is not found
-    halfway through an import.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            final = not chunk
-            try:
-                decoder.decode(chunk, final=final)
-            except UnicodeDecodeError as exc:
-                good = chunk[: max(exc.start, 0)]
-                line += good.count(b"\n")
-                return "cp1252", (
-                    f"{path}:{line}: not valid UTF-8; read as Windows-1252 (cp1252) instead"
-                )
-            if final:
-                break
-            line += chunk.count(b"\n")
-    return "utf-8-sig", None
+    """(encoding, warning or None) of a file; see :func:`scan`."""
+    result = scan(path)
+    return result.encoding, result.warning
 
 
 def read_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
