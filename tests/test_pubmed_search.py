@@ -86,7 +86,7 @@ def test_run_then_replay_offline_identically_and_key_never_stored(server, tmp_pa
         replayed = list(stored_records(project.store, project.store.current_run("pubmed-main")["id"]))
         stored = list(project.store.record_rows())
         assert [r.pmid for r in replayed] == [s["pmid"] for s in stored] == ["11748933", "11700088"]
-        assert [[list(p) for p in r.raw] for r in replayed] == [s["raw"] for s in stored]
+        assert [[tuple(p) for p in r.raw] for r in replayed] == [s["raw"] for s in stored]
         assert [r.title for r in replayed] == [s["title"] for s in stored]
         requests = [row[0] for row in project.store.conn.execute("SELECT request FROM eutils_response")]
         assert len(requests) == 2 and all("api_key" not in r and KEY not in r for r in requests)

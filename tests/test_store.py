@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import SCHEMA_VERSION, Store, StoreError
+from searchflow.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _split_sql, decode_raw, encode_raw
 
 
 def make_store(tmp_path) -> Store:
@@ -64,6 +64,55 @@ def test_each_record_gets_a_work_and_identical_records_keep_theirs(tmp_path):
     assert works2["New"] not in works1.values()
     assert store.carried_records(run2, run1) == 2
     assert [r["version"] for r in store.search_runs()] == [1, 2]
+
+
+@pytest.mark.parametrize("raw", [
+    [("TY", "JOUR"), ("AB", "line one\nline two"), ("KW", "")],
+    [("TI", "a value holding the unit separator \x1f itself")],
+    [("TI", "and one holding the record separator \x1e")],
+    [],
+])
+def test_raw_tags_round_trip_verbatim(raw):
+    assert decode_raw(encode_raw(raw)) == raw
+
+
+def test_records_added_in_steps_number_on_and_claim_carried_works_once(tmp_path):
+    store = make_store(tmp_path)
+    with store.transaction():
+        run1 = _run(store)
+        store.add_records(run1, None, [Record(raw=[("TI", t)], title=t) for t in "ab"])
+    with store.transaction():
+        run2 = _run(store)
+        carried = store.carried_works(run1)
+        # the same record twice in one version: only the first keeps the old work
+        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried)
+        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried,
+                          first_position=2)
+    old = {r["title"]: r["work_id"] for r in store.record_rows(current_only=False, run_id=run1)}
+    new = list(store.record_rows(current_only=False, run_id=run2))
+    assert [r["position"] for r in new] == [1, 2]
+    assert new[0]["work_id"] == old["a"] and new[1]["work_id"] not in old.values()
+
+
+def test_migration_3_rewrites_json_raw_tags_and_their_fingerprints(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        for statement in _split_sql(step):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version=2")
+    conn.execute("INSERT INTO search_run (search_id, version, database, method, fingerprint, imported_at) "
+                 "VALUES ('s', 1, 'DB', 'database', 'f', 'now')")
+    conn.execute("INSERT INTO work (id, created_at) VALUES (1, 'now')")
+    conn.execute("INSERT INTO source_record (run_id, position, work_id, fingerprint, raw) "
+                 """VALUES (1, 1, 1, 'old', '[["TI","Café \\u001e"],["AU","Doe, J"]]')""")
+    conn.commit()
+    conn.close()
+    store = Store.open(path)
+    assert store.schema_version == SCHEMA_VERSION
+    (row,) = store.record_rows()
+    assert row["raw"] == [("TI", "Café \x1e"), ("AU", "Doe, J")]
+    assert row["fingerprint"] == Store.record_fingerprint(Record(raw=row["raw"]))
 
 
 def test_failed_transaction_changes_nothing(tmp_path):
