@@ -362,3 +362,66 @@ def test_generic_titles_need_more_than_title_and_authors():
     # with no issue or pages to tell, the pair is not merged automatically
     assert decisions(frame(dict(editorial, issue="", journal=""), dict(editorial, issue="", journal=""))) \
         != ["unique", "duplicate"]
+
+
+# ------------------------------------------------------------------ parallel journal titles
+
+def test_parallel_titles_give_each_title_of_the_journal():
+    assert n.parallel_titles("Ai zheng = Aizheng = Chinese journal of cancer") == \
+        ["ai zhe aiz chi can", "ai zhe", "aiz", "chi can"]
+    # a part's subtitle is cut off, but never down to one word: "CMAJ" is "cma", a key many journals share
+    assert n.parallel_titles("Ulusal Travma Dergisi = Turkish Journal of Trauma: TJTES") == \
+        ["ulu tra der tur tra tjt", "ulu tra der", "tur tra tjt", "tur tra"]
+    assert "cma" not in n.parallel_titles("CMAJ : Canadian Medical Association journal = journal de l'AMC")
+    assert n.parallel_titles("Ai zheng") == []
+
+
+def test_journal_aliases_join_the_titles_one_record_names_together():
+    aliases = n.journal_aliases(["Aizheng", "Chinese Journal of Cancer", "Stroke",
+                                 "Ai zheng = Aizheng = Chinese journal of cancer"])
+    assert aliases["aiz"] == aliases["chi can"] == "ai zhe aiz chi can"
+    assert "str" not in aliases
+    assert n.journal_aliases(["Aizheng", "Chinese Journal of Cancer"]) == {}
+
+
+EDITION = {"title": "Gene therapy with cisplatin for malignant pleural effusion in lung cancer",
+           "authors": "Zhao, W; Wang, J; Li, W", "year": 2009, "volume": "28", "issue": "", "doi": ""}
+
+
+def test_parallel_title_journal_joins_the_language_editions():
+    # one article in a journal's Chinese and English editions: other pages, one volume and year
+    chinese = dict(EDITION, journal="Aizheng", pages="1324-1327")
+    english = dict(EDITION, journal="Chinese Journal of Cancer", pages="84-87")
+    both = dict(EDITION, journal="Ai zheng = Aizheng = Chinese journal of cancer", pages="1324-1327")
+    assert len(set(deduplicate(frame(chinese, english, both)).records["cluster_id"])) == 1
+    # nothing in the records says the two names are one journal: the page conflict stands
+    assert veto(chinese, english) == "different pages"
+    assert decisions(frame(chinese, english)) == ["unique", "unique"]
+
+
+# ------------------------------------------------------------------ names as the export wrote them
+
+def test_names_as_written_from_raw_tags():
+    from searchflow.dedup.tables import names_as_written
+    assert names_as_written([("TY", "JOUR"), ("AU", "Xiaoguang, Wang"), ("AU", "Junping, Liu")]) == \
+        "Xiaoguang, Wang; Junping, Liu"
+    # Web of Science gives full names (AF) beside initials (AU): the full ones win
+    assert names_as_written([("AU", "Zhao, ZQ"), ("AF", "Zhao, Ziqi")]) == "Zhao, Ziqi"
+    assert names_as_written([("\ufeffauthor", "Ronco, G and Giorgi, Rossi P")]) == "Ronco, G and Giorgi, Rossi P"
+    assert names_as_written([("FAU", ["Smith,", "John"])]) == "Smith, John"     # MEDLINE's continued lines
+    assert names_as_written([("title", "No names here")]) == ""
+
+
+def test_importer_keeps_swapped_names_visible(tmp_path):
+    from searchflow.dedup.standalone import dedup_files
+    # Paolo Giorgi Rossi, once "Rossi, P G" and once "Giorgi, Rossi P" (the family name split at the
+    # wrong space); the CSV importer keeps "Giorgi, RP", so only the names as written show the swap
+    path = tmp_path / "refs.csv"
+    path.write_text(
+        "ID,title,author,year,journal,volume,pages\n"
+        "a,New paradigms in screening for cervical cancer: chances and risks,\"Ronco, G and Rossi, P G\","
+        "2008,BMC Women's Health,8,\n"
+        "b,New paradigms in screening for cervical cancer: chances and risks,\"Ronco, G and Giorgi, Rossi P\","
+        "2008,BMC Women's Health,8,23\n", encoding="utf-8")
+    table, _ = dedup_files([path], id_column="ID")
+    assert sorted(table["decision"]) == ["duplicate", "unique"]

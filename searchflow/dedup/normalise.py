@@ -366,6 +366,56 @@ def journal_initials(key: str) -> str:
     return "".join(w[0] for w in key.split())
 
 
+# "Ai zheng = Aizheng = Chinese journal of cancer": NLM writes a journal's titles in each
+# language it is published in, joined by " = "; a part may carry a subtitle or a society
+# ("CMAJ : Canadian Medical Association journal", "Prilozi / Makedonska akademija ...")
+_PARALLEL_RE = re.compile(r"\s+=\s+")
+_SUBTITLE_RE = re.compile(r"\s*:|\s+/\s+")
+
+
+def parallel_titles(value: Any) -> list[str]:
+    """Journal keys of every title a parallel-title journal name gives, whole and without subtitle;
+    [] for an ordinary name."""
+    text = _text(value)
+    if " = " not in text:
+        return []
+    keys = [journal_key(text)]
+    for part in _PARALLEL_RE.split(text):
+        keys.append(journal_key(part))
+        # a title cut to one word ("CMAJ", "Contributions") is a 3-letter key many journals share
+        short = journal_key(_SUBTITLE_RE.split(part, maxsplit=1)[0])
+        if " " in short:
+            keys.append(short)
+    return list(dict.fromkeys(k for k in keys if len(k) >= 3))
+
+
+def journal_aliases(names: list[Any]) -> dict[str, str]:
+    """Journal key -> one key for the journal, from the parallel-title names among ``names``.
+
+    One database writes "Aizheng", another "Chinese Journal of Cancer", a third "Ai zheng =
+    Aizheng = Chinese journal of cancer": the third says the first two are one journal. Only
+    the names in the records themselves are used, no list of journals.
+    """
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def rank(key: str) -> tuple[int, str]:    # the longest key names the group, whatever the order
+        return len(key), key
+
+    for name in {n for n in names if isinstance(n, str) and " = " in n}:
+        keys = parallel_titles(name)
+        for key in keys[1:]:
+            left, right = find(keys[0]), find(key)
+            if left != right:
+                parent[min(left, right, key=rank)] = max(left, right, key=rank)
+    return {key: find(key) for key in parent if find(key) != key}
+
+
 _NO_VALUE = {"", "na", "n/a", "unknown", "none", "null", "nan", "-"}
 
 
@@ -492,6 +542,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys = [author_keys(a) for a in col("authors")]
     journal_keys = _each(journal_key, col("journal"))
     abbrevs = _each(journal_key, col("journal_abbrev"))
+    aliases = journal_aliases(col("journal") + col("journal_abbrev"))
+    if aliases:
+        journal_keys = [aliases.get(k, k) for k in journal_keys]
+        abbrevs = [aliases.get(k, k) for k in abbrevs]
     journals = [j or a for j, a in zip(journal_keys, abbrevs)]
     pages = _each(page_range, col("pages"))
     years = [normalise_year(_text(y)) for y in col("year")]
@@ -526,7 +580,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     # "2016" in the volume field of a 2016 record (magazines numbered by year) is the year, not a volume
     year_text = out["year"].astype(str)
     out.loc[(out["volume"] == year_text) & (out["year"] > 0), "volume"] = ""
-    out["authors_raw"] = col("authors")     # for the swapped-name comparison of the few close pairs
+    # for the swapped-name comparison of the few close pairs: the names as written where an
+    # importer kept only initials (tables.records_table)
+    written = col("authors_written")
+    out["authors_raw"] = [w or a for w, a in zip(written, col("authors"))]
     out["journal_initials"] = [journal_initials(j) for j in out["journal"]]
     out["venue_acronym"] = _each(venue_acronym, col("journal"))
     bounds = np.array([page_bounds(f, l) for f, l in pages], dtype=np.int64).reshape(-1, 2)

@@ -69,7 +69,12 @@ def read_csv_records(path: str | Path, id_column: str | None = None,
 
 
 def records_table(records: Iterable[Record], ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """Parsed records (any importer) as an engine table."""
+    """Parsed records (any importer) as an engine table.
+
+    ``authors_written`` keeps the names as the export wrote them: importers keep initials
+    only ("Xiaoguang, W"), which hides a swapped given and family name ("Xiaoguang, Wang"
+    for Wang Xiaoguang) from the swapped-name comparison.
+    """
     rows = []
     for position, record in enumerate(records, start=1):
         rows.append({
@@ -79,8 +84,27 @@ def records_table(records: Iterable[Record], ids: Iterable[str] | None = None) -
             "pages": record.pages, "doi": record.doi, "pmid": record.pmid, "pmcid": record.pmcid,
             "accession": dict(record.accession), "issn": "; ".join(record.issn),
             "isbn": "; ".join(record.isbn), "type": record.type, "abstract": record.abstract,
+            "authors_written": names_as_written(record.raw),
         })
-    table = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+    table = pd.DataFrame(rows, columns=[*INPUT_COLUMNS, "authors_written"])
     if ids is not None:
         table["id"] = list(ids)
     return table
+
+
+# raw tags that hold author names across export formats, full names first
+# (Web of Science AF, MEDLINE FAU, CSV and RIS columns; RIS repeats AU once per author)
+_WRITTEN_NAME_TAGS = ("af", "fau", "author_full_names", "author", "authors", "au", "a1", "author_names")
+
+
+def names_as_written(raw: Iterable) -> str:
+    """The record's author names as its export wrote them ("; "-joined), "" when no tag holds them."""
+    found: dict[str, list[str]] = {}
+    for tag, value in raw:
+        key = tag.strip().lstrip("\ufeff").strip('"').lower()
+        if key in _WRITTEN_NAME_TAGS:
+            found.setdefault(key, []).append(value if isinstance(value, str) else " ".join(value))
+    for key in _WRITTEN_NAME_TAGS:
+        if key in found:
+            return "; ".join(v.strip() for v in found[key] if v.strip())
+    return ""
