@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import protocol as protocol_module
 from .protocol import Protocol, Search
-from .sources import open_export
+from .sources import open_encoded
 from .sources.base import ImportProblem, Scan, check_readable, scan
 from .store import Store
 
@@ -140,11 +140,11 @@ class Project:
             )
             warnings: list[str] = []
             for path, scanned in scans:
-                info, records = open_export(path, search.format, scanned)
+                info, records = open_encoded(path, search.format, scanned)
                 file_id = self.store.add_file(run_id, path=str(path), sha256=scanned.sha256,
                                               size=path.stat().st_size, format=info.format,
                                               encoding=info.encoding)
-                count = self.store.add_records(
+                count = self.store.add_encoded(
                     run_id, file_id, records,
                     previous_run_id=current["id"] if current is not None else None,
                 )

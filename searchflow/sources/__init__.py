@@ -74,8 +74,29 @@ def open_export(path: str | Path, format: str | None = None,
     info.format = format or detect_format(path, info.encoding)
     if info.format not in FORMATS:
         raise ImportProblem(path, None, f"unknown format {info.format!r}; expected one of {', '.join(FORMATS)}")
-    module = importlib.import_module(f".{FORMATS[info.format]}", __name__)
-    return info, _guarded(module.parse(path, info), info)
+    return info, _guarded(_module(info.format).parse(path, info), info)
+
+
+def open_encoded(path: str | Path, format: str | None = None,
+                 scanned: Scan | None = None) -> tuple[FileInfo, Iterator[tuple]]:
+    """:func:`open_export`, each record already through :func:`searchflow.store.encode_record`:
+    what an import stores. A large file is parsed by worker processes meanwhile."""
+    from ..store import encode_record
+    from . import chunked
+
+    info, records = open_export(path, format, scanned)
+    module = _module(info.format)
+    if chunked.worth_parallel(info.path, module):
+        vendor = chunked.first_vendor(info.path, info, module)
+        if vendor:
+            records.close()
+            info.vendor = vendor
+            return info, chunked.encoded_records(info.path, info, module)
+    return info, map(encode_record, records)
+
+
+def _module(format: str):
+    return importlib.import_module(f".{FORMATS[format]}", __name__)
 
 
 def _guarded(records: Iterator[Record], info: FileInfo) -> Iterator[Record]:
@@ -93,4 +114,4 @@ def _guarded(records: Iterator[Record], info: FileInfo) -> Iterator[Record]:
         raise ImportProblem(info.path, None, f"no records found; expected {info.format} records")
 
 
-__all__ = ["FORMATS", "FileInfo", "ImportProblem", "detect_format", "open_export"]
+__all__ = ["FORMATS", "FileInfo", "ImportProblem", "detect_format", "open_encoded", "open_export"]

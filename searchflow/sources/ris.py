@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..records import (
     Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns,
@@ -108,17 +108,30 @@ _LINE_HEADS.update({f"{tag}  -": tag for tag in KNOWN_TAGS if len(tag) == 2})
 _LINE_HEADS.update({"\ufeffTY  - ": "TY", "\ufeffTY  -": "TY"})
 
 
+# Where a record begins, for cutting a large file into ranges parsed in parallel.
+RECORD_START = b"TY  - "
+
+
 def parse(path: Path, info: FileInfo) -> Iterator[Record]:
     """Stream the file's records, each yielded as soon as its ``ER`` line is read."""
+    return parse_lines(read_lines(path, info.encoding), path, info)
+
+
+def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
+                final: bool = True, inside: bool = False) -> Iterator[Record]:
+    """Records from (line number, text) pairs: a whole file, or a range of one that starts
+    at a record (``inside``: past the file's first record, ``info.vendor`` already known;
+    not ``final``: the file goes on after the range)."""
     heads = _LINE_HEADS
     list_tags = LIST_TAGS
     raw: list[tuple[str, str]] = []
     start = 0                 # line of the open record's TY; 0 between records
-    seen_record = False
+    seen_record = inside
     ovid_hint = False         # Ovid sequence lines ("1.") precede records
-    vendor = ""
+    vendor = info.vendor if inside else ""
     last_tag = ""
-    for number, text in read_lines(path, info.encoding):
+    number = 0
+    for number, text in lines:
         tag = heads.get(text[:6])
         if tag is not None:
             value = text[6:].strip()
@@ -178,8 +191,70 @@ def parse(path: Path, info: FileInfo) -> Iterator[Record]:
                     f"unexpected text before the first record: {text.strip()[:40]!r}; expected 'TY  - ' to start a RIS record",
                 )
             ovid_hint = ovid_hint or bool(_OVID_SEQUENCE.match(text))
-    if start:
+    if start and final:
         raise ImportProblem(path, start, "record has no end tag 'ER  -': the file ends inside it (truncated export?)")
+    if start:
+        raise ImportProblem(
+            path, start, f"record has no end tag 'ER  -' before the next record's 'TY' on line {number + 1}",
+        )
+
+
+# A known-shaped tag line, "TI  - value" or an empty "TI  -": parse_text's fast path.
+_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$", re.M)
+
+
+def parse_text(text: str, first_line: int, path: Path, info: FileInfo, *,
+               final: bool = True, inside: bool = False) -> Iterator[Record]:
+    """:func:`parse_lines` over decoded text (newlines already LF), faster on big ranges.
+
+    A record whose every line is a known tag line is read by one regular-expression pass
+    instead of line by line; a record with anything else (wrapped lines, the PMID tag, a
+    problem) goes through parse_lines, so both give the same records and errors.
+    """
+    lines_of = _lines_from
+    if not inside or info.vendor in ("", "generic"):
+        # the file's start (preamble checks, vendor detection) and unknown writers: line by line
+        yield from parse_lines(lines_of(text, 0, first_line), path, info, final=final)
+        return
+    heads, known = _LINE_HEADS, KNOWN_TAGS
+    pos, line, size = 0, first_line, len(text)
+    while pos < size:
+        ends = text.find("\nER  -", pos)
+        end_line = text.find("\n", ends + 1) if ends >= 0 else -1
+        end_line = size if end_line < 0 else end_line
+        if ends < 0 or heads.get(text[ends + 1:ends + 7].rstrip("\n")) != "ER" or text.find("\nTY  -", pos, ends) >= 0:
+            # no proper ER before the next TY or the end: line by line says what is wrong
+            yield from parse_lines(lines_of(text, pos, line), path, info, final=final, inside=True)
+            return
+        block = text[pos:end_line]
+        pairs = _TAG_LINE.findall(block)
+        tags, values = zip(*pairs) if pairs else ((), ())
+        if len(pairs) == block.count("\n") + 1 and known.issuperset(tags):
+            yield _record(list(zip(tags[:-1], map(str.strip, values[:-1]))), line, info.vendor)
+        else:
+            yield from parse_lines(lines_of(block, 0, line), path, info, inside=True)
+        line += block.count("\n") + 1
+        pos = end_line + 1
+        found = _next_record(text, pos)        # between ER and the next TY everything is ignored
+        if found < 0:
+            return
+        line += text.count("\n", pos, found)
+        pos = found
+
+
+def _next_record(text: str, pos: int) -> int:
+    """Where the next line that opens a record starts, at or after ``pos``; -1 if none does."""
+    while True:
+        found = text.find("TY  -", pos)
+        if found < 0:
+            return -1
+        if (found == 0 or text[found - 1] == "\n") and _LINE_HEADS.get(text[found:found + 6].rstrip("\n")) == "TY":
+            return found
+        pos = found + 5
+
+
+def _lines_from(text: str, start: int, first_line: int) -> Iterator[tuple[int, str]]:
+    return enumerate(text[start:].split("\n"), first_line)
 
 
 # ---------------------------------------------------------------- vendor
@@ -215,6 +290,11 @@ _author = lru_cache(maxsize=65536)(normalise_author)
 _type = lru_cache(maxsize=4096)(normalise_type)
 _year = lru_cache(maxsize=4096)(normalise_year)
 _BLANK = ("",)
+
+
+@lru_cache(maxsize=65536)
+def _keyword(value: str) -> str:
+    return clean_text(value).lstrip("*")   # Ovid stars a major heading
 
 
 @lru_cache(maxsize=4096)
@@ -317,7 +397,7 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
             break
 
     authors = [_author(v) for v in get("AU", []) + get("A1", [])]
-    keywords = [clean_text(v).lstrip("*") for v in get("KW", ())]
+    keywords = [_keyword(v) for v in get("KW", ())]
     title = get("TI") or get("T1") or get("CT") or get("BT")
     record = Record(
         raw=raw,
