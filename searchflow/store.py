@@ -210,9 +210,14 @@ def _fingerprint(raw_text: str) -> str:
 
 
 def _dumps(value: Any) -> str:
-    """Compact JSON; the shared encoder and the empty shortcut matter at 100,000 records."""
+    """Compact JSON; the shared encoder and the shortcuts matter at 100,000 records."""
     if not value:
         return "{}" if isinstance(value, dict) else "[]"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        # names and keywords rarely hold anything JSON escapes: quote them directly
+        joined = '","'.join(value)
+        if joined.isprintable() and '"' not in joined and "\\" not in joined:
+            return f'["{joined}"]'
     return _ENCODER.encode(value)
 
 
@@ -226,7 +231,7 @@ def encode_raw(raw: list[tuple[str, str]]) -> str:
     """The stored text of a record's raw tags (see :func:`decode_raw`)."""
     text = _RECORD_SEPARATOR.join([f"{tag}{_UNIT}{value}" for tag, value in raw])
     if text.count(_UNIT) != len(raw) or text.count(_RECORD_SEPARATOR) != len(raw) - 1:
-        return _dumps([list(pair) for pair in raw])
+        return _ENCODER.encode([list(pair) for pair in raw])
     return text
 
 

@@ -1,13 +1,18 @@
 """Reading E-utilities replies: real recorded PubmedArticleSet/esearch/elink files, plus shapes no recording has."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
-from conftest import shared_file
-from pubmed_fakes import EFETCH_HEAD
+from conftest import FIXTURES, SHARED_DATA, shared_file
+from pubmed_fakes import EFETCH_HEAD, article_xml, articleset
 from searchflow.sources.pubmed import (
-    CorruptResponse, NcbiError, parse_efetch, read_efetch, read_elink, read_esearch,
+    CorruptResponse, EfetchResult, NcbiError, encoded_records, parse_efetch, peek_efetch, read_efetch, read_elink,
+    read_esearch,
 )
+from searchflow.store import encode_record
 
 
 def records_of(name: str):
@@ -155,12 +160,11 @@ def test_efetch_reply_checks():
     assert isinstance(refused, NcbiError) and "query #1" in refused.message
 
 
-def test_records_are_read_one_at_a_time_with_their_place_in_the_reply():
+def test_records_keep_their_place_in_the_reply():
     body = CONSTRUCTED.replace("<PubmedArticleSet>", "<PubmedArticleSet><DeleteCitation><PMID>7</PMID></DeleteCitation>")
     records = parse_efetch(body.encode())
-    chapter = next(records)                   # a generator: the rest of the reply is not read yet
-    assert (chapter.pmid, chapter.line) == ("29083762", 2)       # line 1 is the DeleteCitation
-    assert [(r.pmid, r.line) for r in records] == [("10000001", 3)]
+    assert [(r.pmid, r.line) for r in records] == [("29083762", 2), ("10000001", 3)]   # line 1: the DeleteCitation
+    assert [(r.pmid, r.line) for r in read_efetch(body.encode()).records] == [("29083762", 2), ("10000001", 3)]
     assert list(parse_efetch(b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>")) == []
     assert list(parse_efetch((EFETCH_HEAD + "<ERROR>Search Backend failed</ERROR>").encode())) == []
     with pytest.raises(CorruptResponse, match="not well-formed"):
@@ -191,3 +195,55 @@ def test_real_elink_reply_one_linkset_per_seed():
     assert len(links["pubmed_pubmed_refs"]) == 56 and len(links["pubmed_pubmed_citedin"]) == 39
     merged = read_elink(shared_file("eutils", "elink", "elink_two_ids_commajoined_mindate.xml").read_bytes())
     assert len(merged) == 1 and "," in merged[0][0]     # what a comma-joined id= gives: seeds mixed
+
+
+# What reader version 2 gave for these replies (before replies were read once, as they arrive, in
+# reader processes), as digests of every field a record stores: making it faster must not change one.
+READER_V2 = json.loads((FIXTURES / "pubmed" / "reader_v2_records.json").read_text())
+FIELDS = ("raw", "line", "title", "abstract", "authors", "year", "journal", "journal_abbrev", "volume", "issue",
+          "pages", "doi", "pmid", "pmcid", "accession", "issn", "isbn", "type", "language", "keywords", "url",
+          "databases")
+
+
+def digests(records):
+    return [hashlib.sha256(repr([getattr(r, f) for f in FIELDS]).encode()).hexdigest()[:20] for r in records]
+
+
+def replies():
+    """(name, body) of every reply the reader version 2 digests cover."""
+    yield "pubmed_fakes rich", articleset(article_xml(p) for p in range(1000, 1040)).encode()
+    yield "pubmed_fakes plain", articleset(article_xml(p, rich=False, year_only=p % 2 == 0)
+                                           for p in range(1000, 1010)).encode()
+    yield "test_pubmed_parse CONSTRUCTED", CONSTRUCTED.encode()
+    for name in READER_V2:
+        if name.endswith(".xml"):
+            yield name, shared_file("eutils", "efetch", name).read_bytes()
+
+
+def test_records_are_those_reader_version_2_gave():
+    seen = []
+    for name, body in replies():
+        assert digests(parse_efetch(body)) == READER_V2[name], name
+        assert digests(read_efetch(body).records) == READER_V2[name], name
+        seen.append(name)
+    assert sorted(seen) == sorted(READER_V2)
+    assert len(READER_V2) > 10 and sum(map(len, READER_V2.values())) > 60
+    real = sorted(p.name for p in (SHARED_DATA / "eutils" / "efetch").glob("*.xml"))
+    assert real == sorted(n for n in READER_V2 if n.endswith(".xml"))     # a new recording needs its digests
+
+
+def test_quick_check_agrees_with_the_full_read_and_reader_processes_store_the_same():
+    for name, body in replies():
+        full, quick = read_efetch(body), peek_efetch(body)
+        assert isinstance(quick, EfetchResult) and quick.pmids == full.pmids, name
+        assert encoded_records(body) == [(r.pmid, encode_record(r)) for r in full.records], name
+    body = articleset(article_xml(p) for p in range(1000, 1003)).encode()
+    for cut in (body[:-30], body[:len(body) // 2], body[:-len("</PubmedArticleSet>")]):
+        with pytest.raises(CorruptResponse):
+            peek_efetch(cut)                    # cut short: read whole, so retried at once
+    garbled = body.replace(b"</ArticleTitle>", b"</ArticleTitel>", 1)
+    assert peek_efetch(garbled).pmids == ["1000", "1001", "1002"]   # the pattern cannot tell: the full read can
+    with pytest.raises(CorruptResponse, match="not well-formed"):
+        encoded_records(garbled)
+    refused = peek_efetch(b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>")
+    assert isinstance(refused, NcbiError)

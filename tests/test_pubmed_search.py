@@ -297,3 +297,170 @@ def test_progress_is_reported_as_records_arrive(server, tmp_path):
     assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
     assert len(outcome.pmids) == 1200 and outcome.slices == []
 
+
+
+def stored_rows(store, search_id):
+    """A search's current records as stored, without the ids a store gives them."""
+    run = store.current_run(search_id)
+    return [(r["position"], r["line"], r["fingerprint"], r["pmid"], r["title"], r["authors"], r["year"], r["doi"])
+            for r in store.record_rows(run_id=run["id"])]
+
+
+def work_count(store):
+    return store.conn.execute("SELECT COUNT(*) FROM work").fetchone()[0]
+
+
+class GarblingOnce:
+    """The fake PubMed, but the ``nth`` efetch reply has a tag misspelt in its middle, once."""
+
+    def __init__(self, fake, nth):
+        self.fake, self.nth = fake, nth
+
+    def __call__(self, request):
+        response = self.fake(request)
+        if request.path.endswith("efetch.fcgi"):
+            self.nth -= 1
+            if self.nth == 0:
+                response.set_data(response.get_data().replace(b"</ArticleTitle>", b"</ArticleTitel>", 1))
+        return response
+
+
+def test_reader_processes_store_what_reading_here_stores_across_a_garbled_reply_and_an_interruption(server, tmp_path):
+    records = corpus(5_000, seed=3)
+    serve_fake(server, FakePubMed(records, rich=True))
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    here = Store.open(tmp_path / "here.db")
+    run_search(here, search, settings_for(server, reader_processes=0), today=TODAY)
+
+    server.clear()
+    fake = FakePubMed(records, rich=True)
+    handler = FailingAfter(GarblingOnce(fake, 6), 10)
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(handler)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(handler)
+    readers = Store.open(tmp_path / "readers.db")
+    with pytest.raises(EutilsError, match="HTTP 500"):
+        run_search(readers, search, settings_for(server, reader_processes=2, max_tries=2), today=TODAY)
+    # the garbled 6th reply passed the quick check, failed in a reader process, and was asked for again
+    assert [f["retstart"][0] for f in fake.requests("efetch")] == [
+        "0", "500", "1000", "1500", "2000", "2500", "3000", "3500", "2500", "4000"]
+    pending = readers.pending_run("pm")["id"]
+    assert [u for _, u, _ in readers.eutils_requests(pending)] == ["esearch"] + ["efetch"] * 9   # none lost
+    assert len(readers.run_record_keys(pending)) == 4_500
+
+    server.clear()
+    serve_fake(server, FakePubMed(records, rich=True))
+    change, messages = run_search(readers, search, settings_for(server, reader_processes=2), today=TODAY)
+    assert (change.status, change.records) == ("new", 5_000) and "resumed after 10 stored responses" in messages[0]
+    assert stored_rows(readers, "pm") == stored_rows(here, "pm")
+    assert work_count(readers) == work_count(here) == 5_000
+
+
+def test_an_abandoned_pending_run_goes_with_its_records_and_works(server, tmp_path):
+    handler = FailingAfter(FakePubMed(corpus(1_500)), 2)
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(handler)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(handler)
+    store = Store.open(tmp_path / "p.db")
+    with pytest.raises(EutilsError):
+        run_search(store, Search(id="pm", database="PubMed", connector="pubmed", query="first"),
+                   settings_for(server, max_tries=1), today=TODAY)
+    pending = store.pending_run("pm")["id"]
+    assert len(store.run_record_keys(pending)) == 1_000 and work_count(store) == 1_000
+
+    server.clear()
+    serve_fake(server, FakePubMed(corpus(30, seed=5)))
+    change, _ = run_search(store, Search(id="pm", database="PubMed", connector="pubmed", query="second"),
+                           settings_for(server), today=TODAY)
+    assert change.records == 30 and store.pending_run("pm") is None
+    assert store.conn.execute("SELECT COUNT(*) FROM source_record").fetchone()[0] == 30
+    assert work_count(store) == 30                                  # no work left without a record
+
+
+def test_resuming_with_another_batch_size_drops_the_replies_and_their_records(server, tmp_path):
+    records = corpus(2_400)
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    serve_fake(server, FakePubMed(records))
+    whole = Store.open(tmp_path / "whole.db")
+    run_search(whole, search, settings_for(server, batch_size=400), today=TODAY)
+
+    server.clear()
+    handler = FailingAfter(FakePubMed(records), 3)
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(handler)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(handler)
+    store = Store.open(tmp_path / "p.db")
+    with pytest.raises(EutilsError):
+        run_search(store, search, settings_for(server, batch_size=500, max_tries=1), today=TODAY)
+    assert len(store.run_record_keys(store.pending_run("pm")["id"])) == 1_500
+
+    server.clear()
+    serve_fake(server, FakePubMed(records))
+    change, _ = run_search(store, search, settings_for(server, batch_size=400), today=TODAY)
+    assert change.records == 2_400
+    assert stored_rows(store, "pm") == stored_rows(whole, "pm") and work_count(store) == 2_400
+
+
+def interrupted_update(server, store, search, records, *, after: int):
+    """Version 1 of ``search``, then a search update that stops after ``after`` efetch replies."""
+    serve_fake(server, FakePubMed(records))
+    run_search(store, search, settings_for(server), today=TODAY)
+    server.clear()
+    handler = FailingAfter(FakePubMed(records), after)
+    server.expect_request("/esearch.fcgi", method="POST").respond_with_handler(handler)
+    server.expect_request("/efetch.fcgi", method="POST").respond_with_handler(handler)
+    with pytest.raises(EutilsError):
+        run_search(store, search, settings_for(server, max_tries=1), refresh=True, today=TODAY)
+    server.clear()
+    serve_fake(server, FakePubMed(records))
+    return store.current_run(search.id)["id"], store.pending_run(search.id)["id"]
+
+
+def rereads(monkeypatch) -> list[int]:
+    """Stored replies read again to rebuild a run's records (replayed ones are read by read_efetch)."""
+    read: list[int] = []
+    real_parse = pubmed.parse_efetch
+    monkeypatch.setattr(pubmed, "parse_efetch", lambda body: read.append(len(body)) or real_parse(body))
+    return read
+
+
+def test_works_moved_while_a_search_update_waited_are_followed(server, tmp_path, monkeypatch):
+    read = rereads(monkeypatch)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    first, pending = interrupted_update(server, store, search, corpus(1_200), after=2)
+    assert len(store.run_record_keys(pending)) == 1_000
+    a, b = list(store.record_rows(run_id=first))[:2]               # a reviewer merges two works meanwhile
+    store.move_records([(a["id"], a["work_id"], b["work_id"], "reviewer", None)], actor="reviewer")
+
+    change, _ = run_search(store, search, settings_for(server), refresh=True, today=TODAY)
+    assert (change.version, change.records, change.carried) == (2, 1_200, 1_200)
+    now = {r["pmid"]: r for r in store.record_rows(run_id=store.current_run("pm")["id"])}
+    assert now[a["pmid"]]["work_id"] == b["work_id"]                 # as a completion from scratch gives
+    assert {r["work_id"] for r in now.values()} == {r["work_id"] for r in store.record_rows(False, run_id=first)}
+    efetches = [seq for seq, utility, _ in store.eutils_requests(pending) if utility == "efetch"]
+    assert len(read) == len(efetches) == 4                           # stored again from the stored replies
+
+
+def test_records_waiting_while_dedup_compared_newer_ones_are_stored_again_after_them(server, tmp_path):
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    records = corpus(1_200)
+    first, pending = interrupted_update(server, store, search, records, after=2)
+    run_search(store, Search(id="other", database="PubMed", connector="pubmed", query="q2"), settings_for(server),
+               today=TODAY)                                          # another search, then a dedup pass
+    store.add_dedup_run(store.last_current_record(), 0, 0)
+    assert store.dedup_checkpoint() > min(record_id for record_id, _, _ in store.run_record_keys(pending))
+
+    change, _ = run_search(store, search, settings_for(server), refresh=True, today=TODAY)
+    assert (change.version, change.records, change.carried) == (2, 1_200, 1_200)
+    now = list(store.record_rows(run_id=store.current_run("pm")["id"]))
+    assert min(r["id"] for r in now) > store.dedup_checkpoint()       # the next dedup pass compares them
+
+
+def test_a_search_update_resumed_with_nothing_moved_keeps_the_records_it_stored(server, tmp_path, monkeypatch):
+    read = rereads(monkeypatch)
+    store = Store.open(tmp_path / "p.db")
+    search = Search(id="pm", database="PubMed", connector="pubmed", query="q")
+    first, pending = interrupted_update(server, store, search, corpus(1_200), after=2)
+    stored = store.run_record_keys(pending)
+    change, _ = run_search(store, search, settings_for(server), refresh=True, today=TODAY)
+    assert (change.version, change.records, change.carried) == (2, 1_200, 1_200)
+    assert store.run_record_keys(pending)[:1_000] == stored and read == []   # not read or stored again

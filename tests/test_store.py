@@ -1,12 +1,13 @@
 """The project store: schema, migrations, transactions, works."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _split_sql, decode_raw, encode_raw
+from searchflow.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _dumps, _split_sql, decode_raw, encode_raw
 
 
 def make_store(tmp_path) -> Store:
@@ -74,6 +75,14 @@ def test_each_record_gets_a_work_and_identical_records_keep_theirs(tmp_path):
 ])
 def test_raw_tags_round_trip_verbatim(raw):
     assert decode_raw(encode_raw(raw)) == raw
+
+
+@pytest.mark.parametrize("value", [
+    ["Smith, J", "Müller, K", "日本"], ['a "quoted" keyword'], ["back\\slash"], ["tab\there"],
+    ["no-break\xa0space"], [1, "mixed"], {"embase": "L123"}, [], {},
+])
+def test_json_columns_are_what_the_json_module_writes(value):
+    assert _dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def test_records_added_in_steps_number_on_and_claim_carried_works_once(tmp_path):

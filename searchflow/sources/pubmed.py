@@ -2,9 +2,10 @@
 
 A PubMed search run is a conversation with E-utilities: esearch on the history
 server, then efetch in batches. Every response is stored (compressed) in the
-``eutils_response`` table the moment it arrives, and records are always built by
-reading those stored responses back. So a search replays offline and identically
-(and is not read again at all while its stored responses and PARSER_VERSION are
+``eutils_response`` table as it arrives, an efetch reply in the same commit as its
+records, which are read from it once (in reader processes for a big search, while
+the next batches are fetched). A search replays offline and identically from the
+stored responses (and is not read again at all while they and PARSER_VERSION are
 unchanged), and an interrupted search resumes from the batch it reached. PubMed will not page
 past the first 10,000 records of a result set, so a bigger search is split by
 publication date (and, for a single day, by PMID range) until every slice is under
@@ -22,16 +23,19 @@ element, about 1.6x slower overall for this reader.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import os
-import pyexpat
 import re
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -48,7 +52,8 @@ from ..records import (
     Record, normalise_doi, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type,
     normalise_year, normalise_issns, unique,
 )
-from ..store import Store
+from ..store import Store, encode_record
+from .chunked import workers_available
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +103,7 @@ class PubMedSettings:
     max_tries: int = 6
     backoff: float = 1.0                        # first retry delay in seconds; doubles, at most 60
     progress: bool = True
+    reader_processes: int | None = None         # None: one per core when there are 2 or more; 0: none
 
     @classmethod
     def from_protocol(cls, protocol: Protocol | None = None, api_key: str | None = None) -> "PubMedSettings":
@@ -204,17 +210,35 @@ def request_json(utility: str, params: dict[str, Any]) -> str:
     return json.dumps({"utility": utility, **params}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass
+class _Reply:
+    """A live reply not stored yet: its records (PMID and stored values of each) still being read."""
+
+    seq: int
+    utility: str
+    request: str
+    params: dict[str, Any]
+    body: bytes
+    records: Future | None
+
+
 class Conversation:
     """One search run's exchanges: stored ones replay in order, then (online) new ones go live
-    and are stored at once (each in its own commit, so an interruption loses at most one)."""
+    and are stored as they arrive, each in its own commit, so an interruption loses at most the
+    replies still being read. With ``records``, an efetch reply's records are stored in the same
+    commit as the reply; a big search reads them in worker processes while the next requests
+    are made (at most one reply per process in flight)."""
 
-    def __init__(self, store: Store, run_id: int, client: EutilsClient | None, search_id: str):
+    def __init__(self, store: Store, run_id: int, client: EutilsClient | None, search_id: str,
+                 records: RunRecords | None = None):
         self.store = store
         self.run_id = run_id
         self.client = client
         self.search_id = search_id
+        self.records = records
         self.stored = store.eutils_requests(run_id)
         self.position = 0
+        self.unstored: deque[_Reply] = deque()
 
     def call(self, utility: str, params: dict[str, Any], check: Callable[[bytes], Any]) -> Any:
         request = request_json(utility, params)
@@ -222,21 +246,162 @@ class Conversation:
             seq, stored_utility, stored_request = self.stored[self.position]
             if stored_utility == utility and stored_request == request:
                 self.position += 1
-                return check(self.store.eutils_body(self.run_id, seq))
+                parsed = check(self.store.eutils_body(self.run_id, seq))
+                if self.records is not None and isinstance(parsed, EfetchResult):
+                    self.records.replayed(parsed.records)
+                return parsed
             if self.client is None:
                 raise EutilsError(f"search {self.search_id!r}: the stored PubMed responses do not match the "
                                   f"requests this version makes (response {seq}); run it again with --refresh")
             # a resumed search took another path (e.g. an expired history): drop what no longer applies
+            # (and the records of dropped replies, when the next records are stored: RunRecords.sync)
             self.store.drop_eutils_responses(self.run_id, seq)
             del self.stored[self.position:]
         if self.client is None:
             raise EutilsError(f"search {self.search_id!r}: not stored and offline")
-        body, parsed = self.client.post(utility, params, check)
+        pool = self.records.pool() if self.records is not None and utility == "efetch" else None
+        body, parsed = self.client.post(utility, params, peek_efetch if pool is not None else check)
         seq = self.stored[-1][0] + 1 if self.stored else 1
-        self.store.add_eutils_response(self.run_id, seq, utility, request, body)
         self.stored.append((seq, utility, request))
         self.position += 1
+        reply = _Reply(seq, utility, request, params, body, None)
+        if self.records is not None and isinstance(parsed, EfetchResult):
+            if pool is not None:
+                reply.records = pool.submit(encoded_records, body)
+            else:
+                reply.records = _done(_encoded(parsed.records))
+        self.unstored.append(reply)
+        self.flush(keep=self.records.processes if pool is not None else 0)
         return parsed
+
+    def flush(self, keep: int = 0) -> None:
+        """Store the live replies, oldest first, until ``keep`` are left being read."""
+        while len(self.unstored) > keep:
+            reply = self.unstored[0]
+            records = None
+            if reply.records is not None:
+                try:
+                    records = reply.records.result()
+                except CorruptResponse:
+                    # the full read found what the quick check could not: ask again, read here
+                    reply.body, parsed = self.client.post(reply.utility, reply.params, read_efetch)
+                    if not isinstance(parsed, EfetchResult):
+                        raise EutilsError(f"efetch: PubMed refused a request it had answered: {parsed.message}")
+                    records = _encoded(parsed.records)
+            with self.store.transaction():
+                if records is not None:         # first: a rebuild (RunRecords.sync) reads the earlier replies only
+                    self.records.add(records)
+                self.store.add_eutils_response(self.run_id, reply.seq, reply.utility, reply.request, reply.body)
+            self.unstored.popleft()
+
+    def close(self) -> None:
+        """Drop the replies still being read (an interrupted search fetches them again)."""
+        self.unstored.clear()
+        if self.records is not None:
+            self.records.close()
+
+
+def _done(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+class RunRecords:
+    """A pending search run's records, stored with the efetch replies they come from, each PMID
+    once (the first fetched wins: date slices can overlap).
+
+    The records of stored replies replayed on resuming are in the store already, so they are only
+    counted; before the first new ones are stored (and before the run completes) the stored
+    records are checked against that count, and rebuilt from the stored replies if they differ
+    (replies dropped on resuming, or stored by a searchflow that kept records apart)."""
+
+    # replies read here before a search counts as big enough to start reader processes
+    READ_HERE = 1
+
+    def __init__(self, store: Store, run_id: int, previous_run_id: int | None, processes: int | None = 0):
+        self.store = store
+        self.run_id = run_id
+        self.previous_run_id = previous_run_id
+        self.processes = processes if processes is not None else default_reader_processes()
+        self.seen: set[str] = set()
+        self.count = 0                              # records of the replies so far
+        self.carried: dict[str, int] | None = None  # previous version's works not yet claimed
+        self.live = 0                               # live replies asked for
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor | None:
+        """Reader processes for the next live reply, once the search has shown it is big."""
+        self.live += 1
+        if self._pool is None and self.processes and self.live > self.READ_HERE:
+            # fork where there is one, as for big file imports (sources/chunked.py): spawn would re-run a
+            # script that lacks a main guard. A reader freezes what it inherits, so the collector does not
+            # rescan it between replies (several percent of a reader's time otherwise)
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context(method),
+                                             initializer=gc.freeze)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _new(self, pmids: Iterable[str]) -> list[bool]:
+        fresh = []
+        for pmid in pmids:
+            if pmid:
+                if pmid in self.seen:
+                    fresh.append(False)
+                    continue
+                self.seen.add(pmid)
+            fresh.append(True)
+        return fresh
+
+    def replayed(self, records: list[Record]) -> None:
+        self.count += sum(self._new(record.pmid for record in records))
+
+    def add(self, records: list[tuple[str, tuple]]) -> None:
+        """Store a live reply's new records, (PMID, stored values) each (inside the reply's transaction)."""
+        if self.carried is None:
+            self.sync()
+        fresh = [values for (_, values), new in zip(records, self._new(pmid for pmid, _ in records)) if new]
+        self.store.add_encoded(self.run_id, None, fresh, first_position=self.count + 1, carried=self.carried)
+        self.count += len(fresh)
+
+    def sync(self) -> None:
+        keys = self.store.run_record_keys(self.run_id)
+        if len(keys) != self.count:
+            self.rebuild()
+            keys = self.store.run_record_keys(self.run_id)
+        self.carried = self.store.carried_works(self.previous_run_id)
+        for _, fingerprint, _ in keys:
+            self.carried.pop(fingerprint, None)
+
+    def rebuild(self) -> None:
+        """The records read again from the stored replies, as a run completed in one go stores them."""
+        self.store.drop_run_records(self.run_id)
+        self.count = self.store.add_records(self.run_id, None, stored_records(self.store, self.run_id),
+                                            previous_run_id=self.previous_run_id)
+        self.carried = None
+
+    def ready(self) -> bool:
+        """The stored records are those of the stored replies, each in the work a completion now
+        would give it: meanwhile dedup or a reviewer may have moved the previous version's records
+        to other works, or a dedup pass may have compared records past these ids."""
+        keys = self.store.run_record_keys(self.run_id)
+        if len(keys) != self.count:
+            return False
+        if keys and min(record_id for record_id, _, _ in keys) <= self.store.dedup_checkpoint():
+            return False
+        carried = self.store.carried_works(self.previous_run_id)
+        return all(carried.pop(fingerprint, work) == work for _, fingerprint, work in keys)
+
+
+def default_reader_processes() -> int:
+    """One reader process per core (at most 4): reading costs about three times what storing does."""
+    cores = workers_available()
+    return min(cores, 4) if cores >= 2 else 0
 
 
 # ------------------------------------------------------------------ reading replies
@@ -296,25 +461,42 @@ def read_elink(body: bytes) -> list[tuple[str, dict[str, list[str]]]] | NcbiErro
 @dataclass
 class EfetchResult:
     pmids: list[str]
+    records: list[Record] = field(default_factory=list, repr=False)
+
+
+def read_efetch(body: bytes) -> EfetchResult | NcbiError:
+    """The records of a PubmedArticleSet and their PMIDs, in reply order.
+
+    Parsing the whole reply is also its check: a truncated or garbled reply raises CorruptResponse
+    here, while it can still be retried, and the records are never read a second time."""
+    records = _read_set(body)
+    if isinstance(records, NcbiError):
+        return records
+    return EfetchResult([record.pmid for record in records if record.pmid], records)
 
 
 # PMID is the first child of MedlineCitation and of BookDocument (PubMed DTD)
 _RECORD_PMID = re.compile(rb"<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
+_SET_END = re.compile(rb"</PubmedArticleSet>\s*$")
 
 
-def read_efetch(body: bytes) -> EfetchResult | NcbiError:
-    """The PMIDs of a PubmedArticleSet; records are built later from the stored body.
-
-    Checked with a bare expat pass plus a pattern, not a tree: this runs on every live batch."""
-    if b"<PubmedArticleSet" not in body[:4096]:
-        root = _efetch_root(body)           # an <ERROR> document, or garbage
-        if isinstance(root, NcbiError):
-            return root
-    try:
-        pyexpat.ParserCreate().Parse(body, True)
-    except pyexpat.ExpatError as exc:
-        raise CorruptResponse(f"not well-formed XML ({exc})") from None
+def peek_efetch(body: bytes) -> EfetchResult | NcbiError:
+    """What a search needs of a reply at once, while its records are read in another process:
+    refused or not, its PMIDs (by a pattern), and not cut short. Anything unusual is read whole."""
+    if b"<PubmedArticleSet" not in body[:4096] or not _SET_END.search(body, len(body) - 64):
+        return read_efetch(body)
     return EfetchResult([m.decode().lstrip("0") for m in _RECORD_PMID.findall(body)])
+
+
+def encoded_records(body: bytes) -> list[tuple[str, tuple]]:
+    """(PMID, stored values) of each record of a reply: storing's work that needs no store,
+    so a reader process can do it."""
+    return _encoded(parse_efetch(body))
+
+
+def _encoded(records: list[Record]) -> list[tuple[str, tuple]]:
+    with _collector_paused():               # 500 records' worth of small objects, no cycles among them
+        return [(record.pmid, encode_record(record)) for record in records]
 
 
 def _efetch_root(body: bytes) -> ET.Element | NcbiError:
@@ -340,36 +522,59 @@ def _check_root(root: ET.Element) -> ET.Element | NcbiError:
 _SET_CHILDREN = {"PubmedArticle", "PubmedBookArticle", "DeleteCitation"}
 
 
-def parse_efetch(body: bytes) -> Iterator[Record]:
-    """Records of an efetch PubmedArticleSet reply, articles and books in reply order.
+def parse_efetch(body: bytes) -> list[Record]:
+    """Records of an efetch PubmedArticleSet reply, articles and books in reply order."""
+    records = _read_set(body)
+    return [] if isinstance(records, NcbiError) else records
 
-    One record at a time (iterparse, each finished record cleared): a 500-record reply never
-    stands as one tree, which also spares Python's garbage collector from rescanning it."""
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a 500-record reply makes some 100,000 small objects (elements, records, their raw
+    tags); with the cyclic garbage collector on, its passes rescan the live ones again and again
+    (over a tenth of the read). None of them is in a reference cycle: reference counting frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_set(body: bytes) -> list[Record] | NcbiError:
+    """The reply's records, or NCBI's refusal. One record at a time (iterparse, each finished
+    record cleared): a 500-record reply never stands as one tree of 60,000 elements, which keeps
+    the reading in the CPU's caches (a whole-reply ET.fromstring tree read as fast alone, but
+    15-20% slower with reader processes running side by side)."""
     if b"<PubmedArticleSet" not in body[:4096]:
         root = _efetch_root(body)           # an <ERROR> document, or garbage: small, parse whole
         if isinstance(root, NcbiError):
-            return
+            return root
+    records = []
     position = 0
-    events = ET.iterparse(io.BytesIO(body))
-    try:
-        for _, node in events:
-            tag = node.tag
-            if tag not in _SET_CHILDREN:
-                continue
-            position += 1
-            if tag == "PubmedArticle":
-                record = parse_article(node)
-            elif tag == "PubmedBookArticle":
-                record = parse_book(node)
-            else:                           # DeleteCitation
+    with _collector_paused():
+        events = ET.iterparse(io.BytesIO(body))
+        try:
+            for _, node in events:
+                tag = node.tag
+                if tag not in _SET_CHILDREN:
+                    continue
+                position += 1
+                if tag == "PubmedArticle":
+                    record = parse_article(node)
+                elif tag == "PubmedBookArticle":
+                    record = parse_book(node)
+                else:                       # DeleteCitation
+                    node.clear()
+                    continue
                 node.clear()
-                continue
-            node.clear()
-            record.line = position
-            yield record
-    except ET.ParseError as exc:
-        raise CorruptResponse(f"not well-formed XML ({exc})") from None
-    _check_root(events.root)                # e.g. an <ERROR> under a PubmedArticleSet DOCTYPE
+                record.line = position
+                records.append(record)
+        except ET.ParseError as exc:
+            raise CorruptResponse(f"not well-formed XML ({exc})") from None
+    checked = _check_root(events.root)      # e.g. an <ERROR> under a PubmedArticleSet DOCTYPE
+    return checked if isinstance(checked, NcbiError) else records
 
 
 def _text(node: ET.Element | None) -> str:
@@ -410,26 +615,33 @@ def _authors(author_list: ET.Element | None, raw: list, role: str = "Author") ->
     names: list[str] = []
     if author_list is None:
         return names
+    identifier, affiliation = f"{role}.Identifier", f"{role}.Affiliation"
     for author in author_list.findall("Author"):
-        parts: dict[str, str] = {}
+        last = fore = initials = suffix = collective = None
         extra: list[tuple[str, str]] = []
         for child in author:                # one pass over the author's children: authors are many
             tag = child.tag
-            if tag == "Identifier":
-                extra.append((f"{role}.Identifier[{child.get('Source', '')}]", _text(child)))
+            if tag == "LastName":
+                last = (child.text or "").strip()
+            elif tag == "ForeName":
+                fore = (child.text or "").strip()
+            elif tag == "Initials":
+                initials = (child.text or "").strip()
+            elif tag == "Identifier":
+                extra.append((f"{identifier}[{child.get('Source', '')}]", _text(child)))
             elif tag == "AffiliationInfo":
-                extra += [(f"{role}.Affiliation", _text(a)) for a in child.findall("Affiliation")]
+                for a in child.findall("Affiliation"):
+                    extra.append((affiliation, _text(a)))
             elif tag == "CollectiveName":
-                parts[tag] = _text(child)
-            else:                           # names and initials: plain text, no markup
-                parts[tag] = (child.text or "").strip()
-        if "CollectiveName" in parts:
-            name = parts["CollectiveName"]
-            raw.append(("CollectiveName", name))
-            names.append(name)
+                collective = _text(child)
+            elif tag == "Suffix":
+                suffix = (child.text or "").strip()
+        if collective is not None:
+            raw.append(("CollectiveName", collective))
+            names.append(collective)
         else:
-            last, initials, suffix = parts.get("LastName", ""), parts.get("Initials", ""), parts.get("Suffix", "")
-            full = f"{last}, {parts.get('ForeName') or initials}".strip(", ") + (f" {suffix}" if suffix else "")
+            last, initials = last or "", initials or ""
+            full = f"{last}, {fore or initials}".strip(", ") + (f" {suffix}" if suffix else "")
             raw.append((role, full))
             names.append(f"{last}, {initials}" if initials else last)
         raw += extra
@@ -497,8 +709,9 @@ def parse_article(node: ET.Element) -> Record:
         raise CorruptResponse("PubmedArticle without MedlineCitation/Article")
     pmid = normalise_pmid(citation.findtext("PMID"))
     raw.append(("PMID", pmid))
-    if citation.get("Status"):
-        raw.append(("Status", citation.get("Status")))
+    status = citation.get("Status")
+    if status:
+        raw.append(("Status", status))
     title = _text(article.find("ArticleTitle"))
     raw.append(("ArticleTitle", title))
     vernacular = _text(article.find("VernacularTitle"))
@@ -521,8 +734,9 @@ def parse_article(node: ET.Element) -> Record:
     issns = []
     if journal is not None:
         for issn in journal.findall("ISSN"):
-            raw.append((f"ISSN[{issn.get('IssnType', '')}]", _text(issn)))
-            issns.append(_text(issn))
+            value = _text(issn)
+            raw.append((f"ISSN[{issn.get('IssnType', '')}]", value))
+            issns.append(value)
     info = citation.find("MedlineJournalInfo")
     if info is not None:
         for tag in ("MedlineTA", "NlmUniqueID", "ISSNLinking"):
@@ -545,10 +759,10 @@ def parse_article(node: ET.Element) -> Record:
         pages = normalise_pages(medline_pages) if medline_pages else normalise_pages(start, end)
     elocation_doi = ""
     for location in article.findall("ELocationID"):
-        kind = location.get("EIdType", "")
-        raw.append((f"ELocationID[{kind}]", _text(location)))
+        kind, value = location.get("EIdType", ""), _text(location)
+        raw.append((f"ELocationID[{kind}]", value))
         if kind == "doi" and not elocation_doi:
-            elocation_doi = _text(location)
+            elocation_doi = value
 
     languages = [_text(lang) for lang in article.findall("Language")]
     raw += [("Language", lang) for lang in languages]
@@ -562,8 +776,9 @@ def parse_article(node: ET.Element) -> Record:
 
     pubmed_data = node.find("PubmedData")
     ids = _article_ids(pubmed_data.find("ArticleIdList") if pubmed_data is not None else None, raw)
-    if pubmed_data is not None and pubmed_data.findtext("PublicationStatus"):
-        raw.append(("PublicationStatus", pubmed_data.findtext("PublicationStatus").strip()))
+    status = pubmed_data.findtext("PublicationStatus") if pubmed_data is not None else None
+    if status:
+        raw.append(("PublicationStatus", status.strip()))
 
     year = normalise_year(pub_date) or normalise_year(article_date)
     return Record(
@@ -912,7 +1127,7 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
 
     pending = store.pending_run(search.id)
     if pending is not None and (pending["query"], pending["limits"]) != (search.query, limits):
-        store.discard_run(pending["id"])
+        _discard(store, pending["id"])
         pending = None
     if pending is None:
         day = today or date.today()
@@ -922,18 +1137,26 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
             date_run=day.isoformat(), round=search.round)
     else:
         run_id, day = pending["id"], date.fromisoformat(pending["date_run"])
-    conversation = Conversation(store, run_id, EutilsClient(settings), search.id)
+    records = RunRecords(store, run_id, current["id"] if current is not None else None, settings.reader_processes)
+    conversation = Conversation(store, run_id, EutilsClient(settings), search.id, records)
     resumed = len(conversation.stored)
     try:
         with progress_bar(settings.progress, f"PubMed {search.id}") as progress:
             outcome = PubMedSearch(conversation, search.query, mindate=search.mindate, maxdate=search.maxdate,
                                    today=day, batch_size=settings.batch_size, progress=progress).run()
+            conversation.flush()
     except EutilsError as exc:
+        try:
+            conversation.flush()            # keep the replies already fetched: a rerun resumes after them
+        except EutilsError:
+            pass
         if not store.eutils_requests(run_id):
-            store.discard_run(run_id)
+            _discard(store, run_id)
         raise EutilsError(f"search {search.id!r}: {exc}") from None
+    finally:
+        conversation.close()
 
-    version, count = _complete(store, run_id, current, outcome.total, outcome.translation)
+    version, count = _complete(store, run_id, current, outcome.total, outcome.translation, records)
     change = SearchChange(search.id, "new" if current is None else "changed", version, count,
                           current["record_count"] if current is not None else 0)
     change.warnings += [f"{search.id}: {w}" for w in outcome.warnings]
@@ -952,14 +1175,26 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
     return change, messages
 
 
-def _complete(store: Store, run_id: int, current: Any, hits: int | None, translation: str) -> tuple[int, int]:
-    """Records from the stored responses, and the pending run becomes current: one transaction."""
+def _complete(store: Store, run_id: int, current: Any, hits: int | None, translation: str,
+              records: RunRecords | None = None) -> tuple[int, int]:
+    """The pending run becomes current, its records stored (as its replies arrived, or now from
+    the stored replies): one transaction."""
     with store.transaction():
-        count = store.add_records(run_id, None, stored_records(store, run_id),
-                                  previous_run_id=current["id"] if current is not None else None)
+        if records is None:
+            records = RunRecords(store, run_id, current["id"] if current is not None else None)
+            records.rebuild()
+        elif not records.ready():
+            records.rebuild()
         version = store.complete_run(run_id, fingerprint=_run_fingerprint(store, run_id),
                                      hits_reported=hits, query_translation=translation)
-    return version, count
+    return version, records.count
+
+
+def _discard(store: Store, run_id: int) -> None:
+    """An abandoned pending run goes with its records and the works made for them."""
+    with store.transaction():
+        store.drop_run_records(run_id)
+        store.discard_run(run_id)
 
 
 def _replay(store: Store, search: Search, current: Any) -> tuple[SearchChange, list[str]]:
@@ -1066,7 +1301,7 @@ def chase(store: Store, work_ids: Iterable[int], *, direction: str = "both", set
     current = store.current_run(search_id)
     pending = store.pending_run(search_id)
     if pending is not None:
-        store.discard_run(pending["id"])      # chases are short: start again rather than resume
+        _discard(store, pending["id"])        # chases are short: start again rather than resume
     day = today or date.today()
     run_id = store.begin_pending_run(
         search_id, database="PubMed", method="citation", connector="citation",
@@ -1107,17 +1342,19 @@ def chase(store: Store, work_ids: Iterable[int], *, direction: str = "both", set
                     for work in by_pmid.get(seed, []):
                         linked[work] += [p for p in links.get(linkname, []) if p not in linked[work]]
         targets = list(dict.fromkeys(p for pmids in linked.values() for p in pmids))
+        records: dict[str, Record] = {}
         for start in range(0, len(targets), settings.batch_size):
             reply = conversation.call("efetch", {"db": "pubmed", "retmode": "xml",
                                                  "id": ",".join(targets[start:start + settings.batch_size])},
                                       read_efetch)
             if isinstance(reply, NcbiError):
                 raise EutilsError(f"PubMed refused to fetch records: {reply.message}")
+            for record in reply.records:
+                records.setdefault(record.pmid, record)
     except EutilsError as exc:
-        store.discard_run(run_id)
+        _discard(store, run_id)
         raise EutilsError(f"citation chasing: {exc}") from None
 
-    records = {r.pmid: r for r in stored_records(store, run_id)}
     missing = [p for p in targets if p not in records]
     if missing:
         result.warnings.append(f"{len(missing)} linked PMIDs could not be fetched: {_listing(missing)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -17,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from searchflow.sources import chunked
 
 WORDS = ("social prescribing link worker primary care community wellbeing loneliness "
          "intervention qualitative realist evaluation outcomes older adults mental health "
@@ -66,7 +69,11 @@ def one_run(ris: Path, work: Path) -> dict:
             records = project.import_search(project.protocol.searches[0]).records
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": records, "seconds": seconds, "peak_rss_mb": peak_mb}
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024   # parsing processes
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+    return {"records": records, "seconds": seconds, "peak_rss_mb": peak_mb, "worker_rss_mb": worker_mb,
+            "cpu_seconds": cpu}
 
 
 def main() -> None:
@@ -92,11 +99,15 @@ def main() -> None:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(result)
             print(f"run {run + 1}: {result['records']:,} records in {result['seconds']:.2f} s = "
-                  f"{result['records'] / result['seconds']:,.0f} records/s, peak RSS {result['peak_rss_mb']:.0f} MB")
+                  f"{result['records'] / result['seconds']:,.0f} records/s, peak RSS {result['peak_rss_mb']:.0f} MB "
+                  f"(+ {result['worker_rss_mb']:.0f} MB per parsing process), "
+                  f"CPU {result['cpu_seconds']:.1f} s in all (load average now {os.getloadavg()[0]:.1f})")
         rate = statistics.median(r["records"] / r["seconds"] for r in results)
         rss = max(r["peak_rss_mb"] for r in results)
+        workers = max(r["worker_rss_mb"] for r in results)
         print(f"median: {rate:,.0f} records/s end to end (target >= 20,000); "
-              f"peak RSS {rss:.0f} MB (target < 1024 MB)")
+              f"peak RSS {rss:.0f} MB, each of {chunked.workers_available()} parsing processes "
+              f"{workers:.0f} MB at most (target < 1024 MB)")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@
 The pretend PubMed runs in a child process (so its XML templating does not share our CPU
 time) with every efetch reply body prepared before timing starts; the rate limit is off.
 The search is over 10,000 hits, so the date slicing runs too. Prints records/s (wall and per
-CPU-second of this process: the machine may be busy with other work), what `searchflow run`
-costs when nothing changed and after a reader version change, and peak RSS.
+CPU-second of this process and its reader processes: the machine may be busy with other work),
+what `searchflow run` costs when nothing changed and after a reader version change, and peak RSS.
+Records are read in reader processes (one per core, or READER_PROCESSES; 0 reads them here).
 
-    .venv/bin/python tests/benchmarks/bench_pubmed.py [N]
+    .venv/bin/python tests/benchmarks/bench_pubmed.py [N [READER_PROCESSES]]
 """
 from __future__ import annotations
 
@@ -70,30 +71,40 @@ def cpu_seconds() -> float:
     return time.process_time()
 
 
+def reader_cpu_seconds() -> float:
+    """CPU time of the finished child processes: the search's reader processes once it has ended
+    (the server is still running, so it is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(n: int = 50_000) -> None:
+def main(n: int = 50_000, readers: int | None = None) -> None:
+    readers = pubmed.default_reader_processes() if readers is None else readers
     ports = multiprocessing.Queue()
     child = multiprocessing.Process(target=serve, args=(n, ports), daemon=True)
     child.start()
     port = ports.get(timeout=120)
     settings = PubMedSettings(base_url=f"http://127.0.0.1:{port}/", email="bench@example.org",
-                              requests_per_second=0, progress=False)
+                              requests_per_second=0, progress=False, reader_processes=readers)
     rss_after_search = 0.0
     try:
         with tempfile.TemporaryDirectory() as tmp:
             store = Store.open(Path(tmp) / "bench.db")
             search = Search(id="bench", database="PubMed", connector="pubmed", query="social prescribing")
-            start, cpu_start = time.perf_counter(), cpu_seconds()
+            start, cpu_start, readers_start = time.perf_counter(), cpu_seconds(), reader_cpu_seconds()
             change, messages = run_search(store, search, settings, today=TODAY)
             elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
+            reader_cpu = reader_cpu_seconds() - readers_start
             run_id = store.current_run("bench")["id"]
             requests = store.eutils_requests(run_id)
             print(f"search run: {change.records} records in {elapsed:.2f} s = {change.records / elapsed:,.0f} records/s "
                   f"(efetch -> parse -> store, {len(requests)} E-utilities requests, rate limit off)")
-            print(f"  client CPU time {cpu:.2f} s = {change.records / cpu:,.0f} records per CPU-second "
+            print(f"  client CPU time {cpu:.2f} s here + {reader_cpu:.2f} s in {readers} reader processes "
+                  f"= {change.records / (cpu + reader_cpu):,.0f} records per CPU-second "
                   f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             print(f"  {messages[0]}"[:150])
             assert change.records == n, change.records
@@ -133,4 +144,5 @@ def main(n: int = 50_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000,
+         int(sys.argv[2]) if len(sys.argv) > 2 else None)
