@@ -15,7 +15,7 @@ import pandas as pd
 from . import protocol as protocol_module
 from .protocol import Protocol, Search
 from .sources import open_encoded
-from .sources.base import ImportProblem, Scan, check_readable, scan
+from .sources.base import ImportProblem, Scan, check_readable, collector_paused, scan
 from .store import Store
 
 # The records table's columns, in order; the first ones are the interface others rely on.
@@ -132,7 +132,7 @@ class Project:
         if current is not None and current["fingerprint"] == fingerprint:
             return SearchChange(search.id, "unchanged", current["version"], current["record_count"],
                                 current["record_count"], files=[str(p) for p in files])
-        with self.store.transaction():
+        with self.store.transaction(), collector_paused():
             run_id = self.store.add_search_run(
                 search.id, database=search.database, method=search.method, fingerprint=fingerprint,
                 platform=search.platform, query=search.query, limits=search.limits,

@@ -12,6 +12,7 @@ import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 import zlib
 from contextlib import contextmanager
+from operator import itemgetter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -213,9 +214,12 @@ def _dumps(value: Any) -> str:
     """Compact JSON; the shared encoder and the shortcuts matter at 100,000 records."""
     if not value:
         return "{}" if isinstance(value, dict) else "[]"
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+    if type(value) is list:
         # names and keywords rarely hold anything JSON escapes: quote them directly
-        joined = '","'.join(value)
+        try:
+            joined = '","'.join(value)
+        except TypeError:             # not all strings
+            return _ENCODER.encode(value)
         if joined.isprintable() and '"' not in joined and "\\" not in joined:
             return f'["{joined}"]'
     return _ENCODER.encode(value)
@@ -225,28 +229,66 @@ def _dumps(value: Any) -> str:
 # separators, made for this): a quarter of JSON's cost at 100,000 records. A value holding a
 # separator itself falls back to JSON, which never contains a bare control character.
 _UNIT, _RECORD_SEPARATOR = "\x1f", "\x1e"
+# A raw value identical to the record's title or abstract column is stored as one of these
+# characters: the abstract is most of a record, and keeping it twice doubled what an import
+# writes. The fingerprint is still taken over the values written out in full.
+_SAME_AS_TITLE, _SAME_AS_ABSTRACT = "\x11", "\x12"
 
 
 def encode_raw(raw: list[tuple[str, str]]) -> str:
-    """The stored text of a record's raw tags (see :func:`decode_raw`)."""
-    text = _RECORD_SEPARATOR.join([f"{tag}{_UNIT}{value}" for tag, value in raw])
+    """The raw tags written out in full (see :func:`decode_raw`): what the fingerprint hashes."""
+    return _raw_text(list(map(_UNIT.join, raw)), raw)
+
+
+def _raw_text(pairs: list[str], raw: list[tuple[str, str]]) -> str:
+    text = _RECORD_SEPARATOR.join(pairs)
     if text.count(_UNIT) != len(raw) or text.count(_RECORD_SEPARATOR) != len(raw) - 1:
         return _ENCODER.encode([list(pair) for pair in raw])
     return text
 
 
-def decode_raw(text: str) -> list[tuple[str, str]]:
-    if _UNIT in text:
-        return [tuple(pair.split(_UNIT, 1)) for pair in text.split(_RECORD_SEPARATOR)]
-    return [tuple(pair) for pair in json.loads(text)]
+def _stored_raw(raw: list[tuple[str, str]], title: str, abstract: str) -> tuple[str, str]:
+    """(fingerprint, stored text) of the raw tags: the full text's sha1, and the text with
+    each value equal to the title or abstract column replaced by a reference to it."""
+    pairs = list(map(_UNIT.join, raw))      # every step in C: this runs once per record imported
+    text = _raw_text(pairs, raw)
+    fingerprint = _fingerprint(text)
+    if _UNIT not in text[:3]:
+        return fingerprint, text          # the JSON form
+    if _SAME_AS_TITLE in text or _SAME_AS_ABSTRACT in text:   # a value a reference would mimic
+        return fingerprint, _ENCODER.encode([list(pair) for pair in raw])
+    values = list(map(itemgetter(1), raw))
+    shared = False
+    for value, reference in ((abstract, _SAME_AS_ABSTRACT), (title, _SAME_AS_TITLE)):
+        at = -1
+        while value:
+            try:
+                at = values.index(value, at + 1)
+            except ValueError:
+                break
+            pairs[at] = f"{raw[at][0]}{_UNIT}{reference}"
+            shared = True
+    return fingerprint, _RECORD_SEPARATOR.join(pairs) if shared else text
+
+
+def decode_raw(text: str, title: str = "", abstract: str = "") -> list[tuple[str, str]]:
+    """The raw tags of a stored record; ``title`` and ``abstract`` are its columns, which the
+    stored text may refer to instead of repeating them."""
+    if _UNIT not in text:
+        return [tuple(pair) for pair in json.loads(text)]
+    pairs = [tuple(pair.split(_UNIT, 1)) for pair in text.split(_RECORD_SEPARATOR)]
+    if _SAME_AS_ABSTRACT in text or _SAME_AS_TITLE in text:
+        same_as = {_SAME_AS_TITLE: title, _SAME_AS_ABSTRACT: abstract}
+        pairs = [(tag, same_as.get(value, value)) for tag, value in pairs]
+    return pairs
 
 
 def encode_record(record: Record) -> tuple:
     """A record as the stored values that depend on it alone: (fingerprint, line, raw, then
     RECORD_FIELDS). Pure, so a parsing process can do it while this one writes."""
-    raw = encode_raw(record.raw)
+    fingerprint, raw = _stored_raw(record.raw, record.title, record.abstract)
     return (
-        _fingerprint(raw), record.line, raw,
+        fingerprint, record.line, raw,
         record.title, record.abstract, _dumps(record.authors), record.year, record.journal,
         record.journal_abbrev, record.volume, record.issue, record.pages, record.doi,
         record.pmid, record.pmcid, _dumps(record.accession), _dumps(record.issn),
@@ -260,7 +302,7 @@ def _decoded(row: sqlite3.Row) -> dict:
     item = dict(row)
     for key in _JSON_FIELDS:
         item[key] = json.loads(item[key])
-    item["raw"] = decode_raw(item["raw"])
+    item["raw"] = decode_raw(item["raw"], item["title"], item["abstract"])
     return item
 
 

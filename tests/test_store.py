@@ -77,6 +77,26 @@ def test_raw_tags_round_trip_verbatim(raw):
     assert decode_raw(encode_raw(raw)) == raw
 
 
+@pytest.mark.parametrize("raw", [
+    [("TY", "JOUR"), ("T1", "A title"), ("N2", "The abstract."), ("AB", "The abstract."), ("KW", "A title")],
+    [("TI", "A title"), ("AB", "An abstract, kept in full: it differs from the column")],
+    [("TI", "\x11"), ("AB", "\x12")],                 # values that look like the references themselves
+    [("TI", "unit \x1f separator"), ("AB", "The abstract.")],
+])
+def test_stored_records_keep_raw_tags_verbatim_and_store_title_and_abstract_once(tmp_path, raw):
+    store = make_store(tmp_path)
+    record = Record(raw=raw, title="A title", abstract="The abstract.")
+    with store.transaction():
+        store.add_records(_run(store), None, [record])
+    (row,) = store.record_rows()
+    assert row["raw"] == raw
+    assert row["fingerprint"] == Store.record_fingerprint(record)   # the full text's, as before
+    stored = store.conn.execute("SELECT raw FROM source_record").fetchone()[0]
+    if raw[0] == ("TY", "JOUR"):
+        assert "The abstract." not in stored and "A title" not in stored
+        assert len(stored) < len(encode_raw(raw))
+
+
 @pytest.mark.parametrize("value", [
     ["Smith, J", "Müller, K", "日本"], ['a "quoted" keyword'], ["back\\slash"], ["tab\there"],
     ["no-break\xa0space"], [1, "mixed"], {"embase": "L123"}, [], {},

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Iterator
 
 from ..store import encode_record
-from .base import FileInfo, ImportProblem
+from .base import FileInfo, ImportProblem, collector_paused
 
 RANGE_BYTES = 4 << 20            # about 1,800 typical RIS records: enough to amortise a hand-off
 PARALLEL_FROM = 24 << 20         # below this a worker's start-up costs more than it saves
@@ -73,8 +73,9 @@ def _parse_range(task: tuple) -> tuple:
     info = FileInfo(path=Path(path), format=format, vendor=vendor, encoding=encoding)
     rows: list[tuple] = []
     try:
-        for record in module.parse_text(text, first_line, info.path, info, final=final, inside=start > 0):
-            rows.append(encode_record(record))
+        with collector_paused():
+            for record in module.parse_text(text, first_line, info.path, info, final=final, inside=start > 0):
+                rows.append(encode_record(record))
     except ImportProblem as problem:
         return "problem", rows, problem.line, problem.message
     except (ValueError, UnicodeError, KeyError, IndexError) as exc:

@@ -18,6 +18,7 @@ the tokenizer handles the framing once and ``_record`` maps tags per vendor:
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -199,62 +200,11 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
         )
 
 
-# A known-shaped tag line, "TI  - value" or an empty "TI  -": parse_text's fast path.
-_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$", re.M)
-
-
 def parse_text(text: str, first_line: int, path: Path, info: FileInfo, *,
                final: bool = True, inside: bool = False) -> Iterator[Record]:
-    """:func:`parse_lines` over decoded text (newlines already LF), faster on big ranges.
-
-    A record whose every line is a known tag line is read by one regular-expression pass
-    instead of line by line; a record with anything else (wrapped lines, the PMID tag, a
-    problem) goes through parse_lines, so both give the same records and errors.
-    """
-    lines_of = _lines_from
-    if not inside or info.vendor in ("", "generic"):
-        # the file's start (preamble checks, vendor detection) and unknown writers: line by line
-        yield from parse_lines(lines_of(text, 0, first_line), path, info, final=final)
-        return
-    heads, known = _LINE_HEADS, KNOWN_TAGS
-    pos, line, size = 0, first_line, len(text)
-    while pos < size:
-        ends = text.find("\nER  -", pos)
-        end_line = text.find("\n", ends + 1) if ends >= 0 else -1
-        end_line = size if end_line < 0 else end_line
-        if ends < 0 or heads.get(text[ends + 1:ends + 7].rstrip("\n")) != "ER" or text.find("\nTY  -", pos, ends) >= 0:
-            # no proper ER before the next TY or the end: line by line says what is wrong
-            yield from parse_lines(lines_of(text, pos, line), path, info, final=final, inside=True)
-            return
-        block = text[pos:end_line]
-        pairs = _TAG_LINE.findall(block)
-        tags, values = zip(*pairs) if pairs else ((), ())
-        if len(pairs) == block.count("\n") + 1 and known.issuperset(tags):
-            yield _record(list(zip(tags[:-1], map(str.strip, values[:-1]))), line, info.vendor)
-        else:
-            yield from parse_lines(lines_of(block, 0, line), path, info, inside=True)
-        line += block.count("\n") + 1
-        pos = end_line + 1
-        found = _next_record(text, pos)        # between ER and the next TY everything is ignored
-        if found < 0:
-            return
-        line += text.count("\n", pos, found)
-        pos = found
-
-
-def _next_record(text: str, pos: int) -> int:
-    """Where the next line that opens a record starts, at or after ``pos``; -1 if none does."""
-    while True:
-        found = text.find("TY  -", pos)
-        if found < 0:
-            return -1
-        if (found == 0 or text[found - 1] == "\n") and _LINE_HEADS.get(text[found:found + 6].rstrip("\n")) == "TY":
-            return found
-        pos = found + 5
-
-
-def _lines_from(text: str, start: int, first_line: int) -> Iterator[tuple[int, str]]:
-    return enumerate(text[start:].split("\n"), first_line)
+    """:func:`parse_lines` over decoded text (newlines already LF) that starts on line
+    ``first_line``: a range of a large file, parsed in a worker process."""
+    return parse_lines(enumerate(text.split("\n"), first_line), path, info, final=final, inside=inside)
 
 
 # ---------------------------------------------------------------- vendor
@@ -305,13 +255,10 @@ def _serial_numbers(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[str]] = defaultdict(list)
     for tag, value in raw:
         if value:
-            if tag in fields:
-                fields[tag].append(value)
-            else:
-                fields[tag] = [value]
+            fields[tag].append(value)
     get = fields.get
     # Values are stripped and non-empty; only text that may wrap or carry markup goes through clean_text.
 
