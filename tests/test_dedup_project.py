@@ -169,6 +169,39 @@ def test_reviewer_verdicts_are_respected_on_reruns(tmp_path):
                                "same", "carol")
 
 
+def test_a_late_merge_keeps_the_screening_decisions_of_both_works(tmp_path):
+    """Both copies of HUSK were screened before a reviewer found them to be one study: the
+    study keeps every decision, and an include is never lost to an exclude on the other copy."""
+    from searchflow.screening import decisions
+    protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE, "cinahl": CINAHL})
+    with Project.open(protocol) as project:
+        project.run()
+        store, rules = project.store, project.protocol
+        (pair,) = review.possible_pairs(store, rules)
+        first, second = sorted((pair.record_a["work_id"], pair.record_b["work_id"]))
+        stage = "title_abstract"
+        decisions.record_decision(store, rules, first, stage, "alice", "exclude", "Not a link work intervention")
+        decisions.record_decision(store, rules, second, stage, "alice", "include")
+        decisions.record_decision(store, rules, second, stage, "bob", "include", note="realist, keep")
+        review.decide_pair(store, rules, pair, "same", "carol")
+
+        final = decisions.final_decision(store, rules, first, stage)
+        assert store.work_member_ids(second) == []
+        assert final.status == "agreed" and final.verdict == "include"
+        bob = {d.reviewer: d for d in final.decisions}["bob"]
+        assert bob.note.startswith("realist, keep; carried from work") and "carol" in bob.note
+        # the events on the emptied work are still there, untouched
+        assert {(d["reviewer"], d["verdict"]) for d in store.decision_events(work_id=second)} == {
+            ("alice", "include"), ("bob", "include")}
+
+        # undoing the merge gives the restored work its own decisions back
+        event = [e for e in store.merge_events() if e["actor"] == "carol"][0]
+        review.undo_merge(store, event["id"], "carol")
+        assert decisions.final_decision(store, rules, second, stage).verdict == "include"
+        restored = decisions.final_decision(store, rules, first, stage)
+        assert [(d.reviewer, d.verdict) for d in restored.decisions] == [("alice", "exclude")]
+
+
 def test_verdicts_survive_a_new_version_of_an_export(tmp_path):
     protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE, "cinahl": CINAHL})
     with Project.open(protocol) as project:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..screening.decisions import carry_decisions, uncarry_decisions
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
 from .engine import deduplicate
@@ -92,7 +93,9 @@ def dedup_project(store: Store, protocol: Any = None, full: bool = False) -> Ded
         table["isbn"] = table["isbn"].map("; ".join)
         result = deduplicate(table, thresholds=thresholds_from(protocol), new=new,
                              clusters=table["work_id"].to_numpy(), same=same, different=different)
-        summary.merged = store.move_records(_moves(table, result), actor="dedup")
+        moves = _moves(table, result)
+        summary.merged = store.move_records(moves, actor="dedup")
+        carry_decisions(store, [(source, target) for _, source, target, _, _ in moves], actor="dedup")
         possible = result.possible_pairs
         summary.possible = store.add_possible_pairs(
             (int(ids[a]), int(ids[b]), float(score))
@@ -192,6 +195,7 @@ def decide_pair(store: Store, protocol: Any, pair: PossiblePair | tuple[int, int
                 target, source = sorted((work_a, work_b))
                 store.move_records([(r, source, target, "reviewer", None) for r in store.work_member_ids(source)],
                                    actor=reviewer)
+                carry_decisions(store, [(source, target)], actor=reviewer)
         else:
             store.add_pair_decision(a, b, "different", reviewer=reviewer)
             if work_a == work_b:
@@ -244,6 +248,7 @@ def undo_merge(store: Store, event_id: int, reviewer: str) -> list[int]:
             raise DedupError(f"merge event {event_id}: work {event['from_work']} holds other records now")
         store.move_records([(r, event["to_work"], event["from_work"], "split", None) for r in moving],
                            actor=reviewer)
+        uncarry_decisions(store, event["from_work"], event["to_work"], actor=reviewer)
         for kept in sorted(members - set(moving)):
             for moved in moving:
                 store.add_pair_decision(kept, moved, "different", reviewer=reviewer)
