@@ -87,17 +87,22 @@ def normalise_doi(value: str | None) -> str:
     """Strip resolver prefixes, "doi:" and " [doi]" suffixes; lower-case (DOIs are case-insensitive)."""
     if not value:
         return ""
-    match = _DOI_RE.search(html.unescape(value).replace("%2F", "/").replace("%2f", "/"))
+    if "&" in value or "%2" in value:       # HTML entities, URL-encoded slashes
+        value = html.unescape(value).replace("%2F", "/").replace("%2f", "/")
+    match = _DOI_RE.search(value)
     if not match:
         return ""
     doi = match.group(0).rstrip(".,;)]}>\"'")
     return doi.lower()
 
 
+_PMID_RE = re.compile(r"\d{1,9}")
+
+
 def normalise_pmid(value: str | None) -> str:
     if not value:
         return ""
-    match = re.search(r"\d{1,9}", str(value))
+    match = _PMID_RE.search(str(value))
     return match.group(0).lstrip("0") if match else ""
 
 
@@ -149,6 +154,7 @@ def normalise_year(value: str | int | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_DASH_RE = re.compile(r"([-\u2010-\u2015])")
 _NO_PAGES = {"no pagination specified", "no pagination", "no specified", "n/a", "na", "-", "no", "n.pag"}  # n.pag: EBSCO
 
 
@@ -156,11 +162,12 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
     """"623-31" -> "623-631"; Ovid's "No" / "Specified" split placeholder -> ""."""
     start = (start or "").strip()
     end = (end or "").strip()
-    if f"{start} {end}".strip().lower() in _NO_PAGES or start.lower() in _NO_PAGES:
-        return ""
-    if not end and re.search(r"[-\u2010-\u2015]", start):
-        start, _, end = re.split(r"([-\u2010-\u2015])", start, maxsplit=1)
-        start, end = start.strip(), end.strip()
+    if not (start.isdigit() and (not end or end.isdigit())):   # the usual "623", "631" skip the checks
+        if f"{start} {end}".strip().lower() in _NO_PAGES or start.lower() in _NO_PAGES:
+            return ""
+        if not end and _DASH_RE.search(start):
+            start, _, end = _DASH_RE.split(start, maxsplit=1)
+            start, end = start.strip(), end.strip()
     if not end or end == start:
         return start
     if start.isdigit() and end.isdigit() and len(end) < len(start):
