@@ -112,6 +112,24 @@ def test_real_file_record_count(name, format, vendor, count):
     assert lines == sorted(lines) and len(set(lines)) == count
 
 
+@pytest.mark.parametrize("name", sorted(EXPORT_FORMATS))
+def test_every_real_export_is_stored_with_its_raw_tags_verbatim(tmp_path, name):
+    """The store keeps a record's title and abstract once (its raw tags refer to them): what
+    comes back must still be every tag and value as the importer read them, in order."""
+    from searchflow.store import Store
+    path = shared_file("exports", *name.split("/"))
+    _, records = load(path)
+    store = Store.open(tmp_path / "raw.db")
+    with store.transaction():
+        run = store.add_search_run("s", database="d", method="database", fingerprint="f")
+        store.add_records(run, None, records)
+    stored = list(store.record_rows())
+    assert [row["raw"] for row in stored] == [list(r.raw) for r in records]
+    assert [row["fingerprint"] for row in stored] == [Store.record_fingerprint(r) for r in records]
+    assert [(row["title"], row["abstract"]) for row in stored] == [(r.title, r.abstract) for r in records]
+    store.close()
+
+
 def by_line(records, line):
     return next(r for r in records if r.line == line)
 
