@@ -25,4 +25,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python tests/benchmarks/bench_import.py
 
 clean:
-	rm -rf $(VENV) out protocols/*.db protocols/*.db-wal protocols/*.db-shm
+	rm -rf $(VENV) out protocols/*.db protocols/*.db-wal protocols/*.db-shm protocols/*.lock

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
-from concurrent.futures import Future, ThreadPoolExecutor
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from operator import itemgetter
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -383,6 +384,30 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def exclusive(self, task: str, what: str) -> Iterator[None]:
+        """Only one process at a time runs ``task`` on this store (a PubMed search takes minutes,
+        far too long to hold SQLite's write lock, which would stall reviewers' decisions). An OS
+        file lock beside the store: the system releases it when a process dies, so a killed
+        search can resume at once. ``what`` names the task in the error."""
+        try:
+            import fcntl
+        except ImportError:              # not POSIX: no lock, as before
+            yield
+            return
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
+        lock_path = self.path.with_name(f"{self.path.name}.{safe}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"{self.path}: {what} is running in another process; "
+                                 f"wait for it to finish (or stop it) and run again") from None
+            yield
+        finally:
+            os.close(fd)                 # closing releases the lock
 
     # ------------------------------------------------------------ search runs
 

@@ -166,3 +166,15 @@ def test_field_coverage_counts_filled_fields(tmp_path):
     cov = store.field_coverage(run)
     assert cov["records"] == 2 and cov["title"] == 2 and cov["doi"] == 1
     assert cov["year"] == 1 and cov["authors"] == 1 and cov["abstract"] == 0
+
+
+def test_a_long_task_runs_in_one_process_at_a_time_and_is_free_again_after(tmp_path):
+    first, second = make_store(tmp_path), Store.open(tmp_path / "p.db")
+    with first.exclusive("pubmed search x", "PubMed search 'x'"):
+        with pytest.raises(StoreError, match="PubMed search 'x' is running in another process"):
+            with second.exclusive("pubmed search x", "PubMed search 'x'"):
+                pass
+        with second.exclusive("pubmed search y", "PubMed search 'y'"):   # another task is not blocked
+            pass
+    with second.exclusive("pubmed search x", "PubMed search 'x'"):      # released on exit
+        pass
