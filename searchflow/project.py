@@ -15,7 +15,8 @@ import pandas as pd
 from . import protocol as protocol_module
 from .protocol import Protocol, Search
 from .sources import open_encoded
-from .sources.base import ImportProblem, Scan, check_readable, collector_paused, scan
+from .memory import collector_paused
+from .sources.base import ImportProblem, Scan, check_readable, scan
 from .store import Store
 
 # The records table's columns, in order; the first ones are the interface others rely on.

@@ -29,18 +29,17 @@ full-text queue on a 100,000-work project does not derive them again and again.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import re
 import weakref
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
+from ..memory import collector_paused
 from ..protocol import Protocol, ProtocolError
 from ..store import Store
 
@@ -473,19 +472,6 @@ def _goes_forward(final: FinalDecision | None) -> bool:
     return final is not None and final.status != "conflict" and final.verdict in FORWARD
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while a stage's rows and decisions are built: it would walk
-    the growing heap again and again (a third of the time on 100,000 works); tuples make no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class ScreeningState:
     """Both stages' works and final decisions, each derived at most once from the store as it is.
 
@@ -512,7 +498,7 @@ class ScreeningState:
     def entries(self) -> list[tuple[int, int, int]]:
         """(work, first record, screened at title/abstract) of every current work, in import order."""
         if self._entries is None:
-            with _no_cycle_collection():
+            with collector_paused():
                 self._entries = self.store.work_entries(self.title_abstract_runs)
         return self._entries
 
@@ -542,7 +528,7 @@ class ScreeningState:
             self._finals[stage] = finals
         return finals
 
-    @_no_cycle_collection()
+    @collector_paused()
     def _derive_works(self, stage: str, works: list[int],
                       works_with: tuple[str, ...] | None = None) -> dict[int, FinalDecision]:
         """The final decisions of ``works``; with ``works_with``, of those among them with an event

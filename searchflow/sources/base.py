@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import codecs
-import gc
 import hashlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -108,16 +106,3 @@ def head_text(path: Path, encoding: str, size: int = SNIFF_BYTES) -> str:
         raw = fh.read(size)
     return raw.decode(encoding, errors="ignore").replace("\r\n", "\n").replace("\r", "\n")
 
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Importing makes millions of small objects (raw tag pairs, records, rows) that live until
-    stored; the cyclic garbage collector rescans the live ones again and again, a fifth of a
-    parse. None of them is in a reference cycle: reference counting frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

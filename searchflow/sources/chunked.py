@@ -17,7 +17,8 @@ from types import ModuleType
 from typing import Iterator
 
 from ..store import encode_record
-from .base import FileInfo, ImportProblem, collector_paused
+from ..memory import collector_paused
+from .base import FileInfo, ImportProblem
 
 RANGE_BYTES = 4 << 20            # about 1,800 typical RIS records: enough to amortise a hand-off
 PARALLEL_FROM = 24 << 20         # below this a worker's start-up costs more than it saves

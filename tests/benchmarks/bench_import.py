@@ -46,7 +46,7 @@ def write_ris(path: Path, n: int, seed: int = 7) -> None:
                       for _ in range(rng.randint(1, 8))]
             lines += [f"Y1  - {year}//", f"N2  - {abstract}", f"JF  - {journal}", f"JA  - {journal[:12]}",
                       f"VL  - {rng.randint(1, 60)}", f"IS  - {rng.randint(1, 12)}", f"SP  - {start}",
-                      f"EP  - {start + rng.randint(2, 20)}", f"SN  - {issn}", f"M3  - Journal Article",
+                      f"EP  - {start + rng.randint(2, 20)}", f"SN  - {issn}", "M3  - Journal Article",
                       f"DO  - https://dx.doi.org/10.{1000 + i % 9000}/bench.{i}",
                       "DB  - APA PsycInfo <2016 to 2023 March Week 1>"]
             lines += [f"KW  - {rng.choice(WORDS)}" for _ in range(rng.randint(3, 10))]
