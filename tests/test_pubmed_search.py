@@ -105,6 +105,19 @@ def test_never_run_and_offline_is_a_one_line_error(server, tmp_path, monkeypatch
         assert project.store.search_runs() == []
 
 
+def test_a_search_another_process_is_running_is_a_one_line_error(server, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    protocol = write_protocol(tmp_path)
+    other = Store.open(tmp_path / "review.db")          # stands for a second `searchflow run --refresh`
+    with other.exclusive("search-pubmed-main", "PubMed search 'pubmed-main'"):
+        assert cli.main(["run", str(protocol), "--refresh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "PubMed search 'pubmed-main' is running in another process" in err and "\n" not in err
+    assert server.log == []                               # nothing was asked of PubMed
+    assert other.search_runs() == []                      # nor stored
+    other.close()
+
+
 def corpus(n: int, seed: int = 7, start: date = date(1995, 1, 1), days: int = 30 * 365) -> dict[int, date]:
     rng = random.Random(seed)
     pmids = rng.sample(range(1_000_000, 40_000_000), n)

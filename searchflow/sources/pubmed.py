@@ -49,6 +49,7 @@ from Bio import Entrez
 
 from .. import __version__
 from ..project import SearchChange
+from ..memory import collector_paused
 from ..protocol import Protocol, ProtocolError, Search
 from ..records import (
     Record, normalise_doi, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type,
@@ -538,7 +539,7 @@ def encoded_records(body: bytes) -> list[tuple[str, tuple]]:
 
 
 def _encoded(records: list[Record]) -> list[tuple[str, tuple]]:
-    with _collector_paused():               # 500 records' worth of small objects, no cycles among them
+    with collector_paused():               # 500 records' worth of small objects, no cycles among them
         return [(record.pmid, encode_record(record)) for record in records]
 
 
@@ -571,20 +572,6 @@ def parse_efetch(body: bytes) -> list[Record]:
     return [] if isinstance(records, NcbiError) else records
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading a 500-record reply makes some 100,000 small objects (elements, records, their raw
-    tags); with the cyclic garbage collector on, its passes rescan the live ones again and again
-    (over a tenth of the read). None of them is in a reference cycle: reference counting frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 _FEED = 1 << 16                             # bytes a time into the pull parser: a dozen records
 
 
@@ -603,7 +590,7 @@ def _read_set(body: bytes, encode: bool = False) -> list | NcbiError:
     node = None
     # XMLPullParser rather than iterparse: one generator fewer between the C parser and this loop
     parser = ET.XMLPullParser(("end",))
-    with _collector_paused():
+    with collector_paused():
         try:
             for start in range(0, len(body), _FEED):
                 parser.feed(body[start:start + _FEED])
@@ -1201,7 +1188,15 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
             and current["limits"] == limits)
     if same and not refresh:
         return _replay(store, search, current)
+    # two processes running one search would write the same pending run's replies
+    with store.exclusive(f"search-{search.id}", f"PubMed search {search.id!r}"):
+        return _run(store, search, settings, limits, today)
 
+
+def _run(store: Store, search: Search, settings: PubMedSettings, limits: str,
+         today: date | None) -> tuple[SearchChange, list[str]]:
+    """:func:`run_search` when the search goes to PubMed: this process alone runs it."""
+    current = store.current_run(search.id)          # as it stands now that this process runs it
     pending = store.pending_run(search.id)
     if pending is not None and (pending["query"], pending["limits"]) != (search.query, limits):
         _discard(store, pending["id"])
@@ -1373,8 +1368,14 @@ def chase(store: Store, work_ids: Iterable[int], *, direction: str = "both", set
         raise EutilsError(f"no work with id {', '.join(map(str, unknown))} in this project")
     linknames = [LINKNAMES[d] for d in (("refs", "citedby") if direction == "both" else (direction,))]
     search_id = f"citation:{direction}:{hashlib.sha1(','.join(map(str, wanted)).encode()).hexdigest()[:8]}"
-    result = ChaseResult(search_id, direction)
+    with store.exclusive(f"search-{search_id}", "this citation chase"):
+        return _chase(store, wanted, known, linknames, search_id, direction, settings, today)
 
+
+def _chase(store: Store, wanted: list[int], known: dict[int, dict[str, Any]], linknames: list[str],
+           search_id: str, direction: str, settings: PubMedSettings, today: date | None) -> ChaseResult:
+    """:func:`chase` once this process alone runs it."""
+    result = ChaseResult(search_id, direction)
     current = store.current_run(search_id)
     pending = store.pending_run(search_id)
     if pending is not None:
