@@ -240,28 +240,30 @@ _SAME_AS_TITLE, _SAME_AS_ABSTRACT = "\x11", "\x12"
 
 def encode_raw(raw: list[tuple[str, str]]) -> str:
     """The raw tags written out in full (see :func:`decode_raw`): what the fingerprint hashes."""
-    return _raw_text(list(map(_UNIT.join, raw)), raw)
+    text = _RECORD_SEPARATOR.join(map(_UNIT.join, raw))
+    return text if _separators_fit(text, raw) else _ENCODER.encode([list(pair) for pair in raw])
 
 
-def _raw_text(pairs: list[str], raw: list[tuple[str, str]]) -> str:
-    text = _RECORD_SEPARATOR.join(pairs)
-    if text.count(_UNIT) != len(raw) or text.count(_RECORD_SEPARATOR) != len(raw) - 1:
-        return _ENCODER.encode([list(pair) for pair in raw])
-    return text
+def _separators_fit(text: str, raw: list[tuple[str, str]]) -> bool:
+    """No value holds a separator itself (else the tags are stored as JSON)."""
+    return text.count(_UNIT) == len(raw) and text.count(_RECORD_SEPARATOR) == len(raw) - 1
 
 
 def _stored_raw(raw: list[tuple[str, str]], title: str, abstract: str) -> tuple[str, str]:
-    """(fingerprint, stored text) of the raw tags: the full text's sha1, and the text with
-    each value equal to the title or abstract column replaced by a reference to it."""
+    """(fingerprint, stored text) of the raw tags: the full text's sha1, and, when a value is
+    the abstract column, the text with the values equal to the abstract or title column
+    replaced by a reference to it."""
     pairs = list(map(_UNIT.join, raw))      # every step in C: this runs once per record imported
-    text = _raw_text(pairs, raw)
+    text = _RECORD_SEPARATOR.join(pairs)
+    if not _separators_fit(text, raw):
+        text = _ENCODER.encode([list(pair) for pair in raw])
+        return _fingerprint(text), text
     fingerprint = _fingerprint(text)
-    if _UNIT not in text[:3]:
-        return fingerprint, text          # the JSON form
     if _SAME_AS_TITLE in text or _SAME_AS_ABSTRACT in text:   # a value a reference would mimic
         return fingerprint, _ENCODER.encode([list(pair) for pair in raw])
     values = list(map(itemgetter(1), raw))
-    shared = False
+    if not abstract or abstract not in values:
+        return fingerprint, text          # the title alone is not worth writing the text again
     for value, reference in ((abstract, _SAME_AS_ABSTRACT), (title, _SAME_AS_TITLE)):
         at = -1
         while value:
@@ -270,8 +272,7 @@ def _stored_raw(raw: list[tuple[str, str]], title: str, abstract: str) -> tuple[
             except ValueError:
                 break
             pairs[at] = f"{raw[at][0]}{_UNIT}{reference}"
-            shared = True
-    return fingerprint, _RECORD_SEPARATOR.join(pairs) if shared else text
+    return fingerprint, _RECORD_SEPARATOR.join(pairs)
 
 
 def decode_raw(text: str, title: str = "", abstract: str = "") -> list[tuple[str, str]]:

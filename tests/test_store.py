@@ -80,6 +80,7 @@ def test_raw_tags_round_trip_verbatim(raw):
 @pytest.mark.parametrize("raw", [
     [("TY", "JOUR"), ("T1", "A title"), ("N2", "The abstract."), ("AB", "The abstract."), ("KW", "A title")],
     [("TI", "A title"), ("AB", "An abstract, kept in full: it differs from the column")],
+    [("TI", "A title")],                                 # no abstract: written out in full
     [("TI", "\x11"), ("AB", "\x12")],                 # values that look like the references themselves
     [("TI", "unit \x1f separator"), ("AB", "The abstract.")],
 ])
@@ -178,3 +179,14 @@ def test_a_long_task_runs_in_one_process_at_a_time_and_is_free_again_after(tmp_p
             pass
     with second.exclusive("pubmed search x", "PubMed search 'x'"):      # released on exit
         pass
+
+
+def test_long_tags_share_the_title_and_abstract_too(tmp_path):
+    """MEDLINE, PubMed and CSV raw tags are longer than RIS's two letters."""
+    raw = [("PMID", "1"), ("TI", "A title"), ("AB", "The abstract.")]
+    store = make_store(tmp_path)
+    with store.transaction():
+        store.add_records(_run(store), None, [Record(raw=raw, title="A title", abstract="The abstract.")])
+    stored = store.conn.execute("SELECT raw FROM source_record").fetchone()[0]
+    assert "The abstract." not in stored and "A title" not in stored
+    assert list(store.record_rows())[0]["raw"] == raw
