@@ -111,4 +111,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from machine import speed_line
+    if "--child" not in sys.argv:
+        print(speed_line())
     main()
+    if "--child" not in sys.argv:
+        print(speed_line())

@@ -151,6 +151,9 @@ def main(n: int = 50_000, readers: int | None = None, runs: int = 3) -> None:
 
 
 if __name__ == "__main__":
+    from machine import speed_line
+    print(speed_line())
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000,
          int(sys.argv[2]) if len(sys.argv) > 2 else None,
          int(sys.argv[3]) if len(sys.argv) > 3 else 3)
+    print(speed_line())
