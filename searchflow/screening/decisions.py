@@ -293,9 +293,13 @@ def carry_decisions(store: Store, merges: Iterable[tuple[int, int]], actor: str 
     late never drops an included study. Appended events say where they came from; the
     original events stay, and go back into effect if the merge is undone. Returns the
     events appended. Call inside the merge's transaction."""
+    merges = {(source, target) for source, target in merges if source != target}
+    if not merges:
+        return 0
+    decided = set(store.decided_works("title_abstract")) | set(store.decided_works("full_text"))
     added = 0
-    for source, target in sorted(set(merges)):
-        if source == target or store.work_member_ids(source):
+    for source, target in sorted(merges):
+        if source not in decided or store.work_member_ids(source):   # most merged works were never screened
             continue
         for stage in STAGES:
             carried = store.decision_tuples(stage, work_id=source)
