@@ -540,7 +540,12 @@ def encoded_records(body: bytes) -> list[tuple[str, tuple]]:
 
 def _encoded(records: list[Record]) -> list[tuple[str, tuple]]:
     with collector_paused():               # 500 records' worth of small objects, no cycles among them
-        return [(record.pmid, encode_record(record)) for record in records]
+        return list(map(_entry, records))
+
+
+def _entry(record: Record) -> tuple[str, tuple]:
+    """(PMID, the record encoded for the store): what a reader process hands back."""
+    return record.pmid, encode_record(record)
 
 
 def _efetch_root(body: bytes) -> ET.Element | NcbiError:
@@ -608,7 +613,7 @@ def _read_set(body: bytes, encode: bool = False) -> list | NcbiError:
                         continue
                     node.clear()
                     record.line = position
-                    records.append((record.pmid, encode_record(record)) if encode else record)
+                    records.append(_entry(record) if encode else record)
             parser.close()
             for _, node in parser.read_events():    # the root's end, when the body ends right after it
                 pass
