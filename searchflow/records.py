@@ -106,10 +106,13 @@ def normalise_pmid(value: str | None) -> str:
     return match.group(0).lstrip("0") if match else ""
 
 
+_PMCID_RE = re.compile(r"PMC\s*(\d+)", re.IGNORECASE)
+
+
 def normalise_pmcid(value: str | None) -> str:
     if not value:
         return ""
-    match = re.search(r"PMC\s*(\d+)", str(value), re.IGNORECASE)
+    match = _PMCID_RE.search(str(value))
     return f"PMC{match.group(1)}" if match else ""
 
 
@@ -303,9 +306,11 @@ def first(values: Iterable[str]) -> str:
 
 
 def unique(values: Iterable[str]) -> list[str]:
-    out: list[str] = []
+    """Stripped, non-empty, each once, in first-seen order (a dict: keyword and MeSH lists are long)."""
+    out: dict[str, None] = {}
     for value in values:
-        value = value.strip() if value else ""
-        if value and value not in out:
-            out.append(value)
-    return out
+        if value:
+            value = value.strip()
+            if value:
+                out[value] = None
+    return list(out)
