@@ -8,7 +8,7 @@ import pytest
 
 from conftest import FIXTURES, SHARED_DATA, shared_file
 from pubmed_fakes import EFETCH_HEAD, article_xml, articleset
-from searchflow.sources.pubmed import (
+from searchflow.sources.pubmed_xml import (
     CorruptResponse, EfetchResult, NcbiError, encoded_records, parse_efetch, peek_efetch, read_efetch, read_elink,
     read_esearch,
 )

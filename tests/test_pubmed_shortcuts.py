@@ -8,14 +8,15 @@ import threading
 
 from conftest import shared_file
 from pubmed_fakes import esearch_xml
-from searchflow.sources import pubmed
-from searchflow.sources.pubmed import CorruptResponse, EutilsClient, PubMedSettings, read_efetch, read_esearch
+from searchflow.sources import pubmed_xml
+from searchflow.sources.pubmed import EutilsClient, PubMedSettings
+from searchflow.sources.pubmed_xml import CorruptResponse, read_efetch, read_esearch
 
 
 def entrez_way(body: bytes):
     """What read_esearch gave when Entrez.read read the whole reply: its ids, or its complaint."""
     try:
-        result = pubmed._entrez_read(body)
+        result = pubmed_xml._entrez_read(body)
     except CorruptResponse as exc:
         return "CorruptResponse", str(exc)
     return [str(i) for i in result.get("IdList", [])]
@@ -50,7 +51,7 @@ def test_esearch_ids_by_pattern_are_those_entrez_reads():
 def test_whitespace_collapses_as_split_and_join_would():
     for text in ["a b", " a  b ", "a\tb", "a\nb", "a\xa0b", "a\u2009b", "a\u3000 b", "a\x1fb", "a\u2028b", "",
                  "  ", "Résumé  en français", "p < 0.05", "x" * 400 + " y"]:
-        assert pubmed._collapse(text) == " ".join(text.split()), repr(text)
+        assert pubmed_xml._collapse(text) == " ".join(text.split()), repr(text)
 
 
 class CutShortServer(socketserver.ThreadingTCPServer):
