@@ -15,7 +15,7 @@ from typing import Iterator, TextIO
 
 from . import __version__
 from .project import RECORD_COLUMNS, Project, record_row
-from .protocol import METHODS, ProtocolError, Search
+from .protocol import METHODS, ProtocolError, Search, is_search_date
 from .screening import ScreeningError
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
@@ -285,6 +285,12 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "import"
 
 
+def _search_date(value: str) -> str:
+    if not is_search_date(value):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
 def _print_table(header: list[str], rows: list[list[str]], out=None, widths: dict[str, int] | None = None) -> None:
     out = out or sys.stdout
     widths = widths or {}
@@ -405,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", required=True, help="the database searched, e.g. CINAHL")
     p.add_argument("--platform", help="the interface, e.g. EBSCOhost")
     p.add_argument("--method", default="database", choices=METHODS)
-    p.add_argument("--date", help="date the search was run (YYYY-MM-DD)")
+    p.add_argument("--date", type=_search_date, help="date the search was run (YYYY-MM-DD)")
     p.add_argument("--query", help="the search strategy as run")
     p.add_argument("--id", help="search id (default: import:<database>)")
     p.add_argument("--format", choices=["ris", "medline", "wos", "ovid_tagged", "endnote_xml", "csv"],

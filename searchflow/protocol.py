@@ -150,6 +150,19 @@ class _Checker:
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}/\d{2}(/\d{2})?$")
 
 
+def is_search_date(value: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD (or with slashes, as PubMed writes them) naming a real day or
+    month: a typo such as 2023-13-45 is caught when the protocol is read, not in a PRISMA-S table."""
+    if not _DATE_RE.match(value):
+        return False
+    year, month, day = ([int(p) for p in re.split(r"[-/]", value)] + [1, 1])[:3]
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def load(path: str | Path) -> Protocol:
     """Read and validate a protocol file."""
     path = Path(path)
@@ -219,8 +232,12 @@ def parse(data: dict, path: Path) -> Protocol:
         if connector == "file" and not files:
             check.fail(f"{key}.files", "at least one export file (or connector = \"pubmed\")")
         date = check.string(item, "date", key)
-        if date and not _DATE_RE.match(date):
+        if date and not is_search_date(date):
             check.fail(f"{key}.date", "a date as YYYY-MM-DD", date)
+        limits = {name: check.string(item, name, key) for name in ("mindate", "maxdate")}
+        for name, value in limits.items():
+            if value and not is_search_date(value):
+                check.fail(f"{key}.{name}", "a publication date as YYYY, YYYY/MM or YYYY/MM/DD", value)
         if connector == "pubmed" and not check.string(item, "query", key):
             check.fail(f"{key}.query", "a PubMed query for connector = \"pubmed\"")
         screen = item.get("screen")
@@ -238,8 +255,8 @@ def parse(data: dict, path: Path) -> Protocol:
             files=[Path(f) if Path(f).is_absolute() else path.parent / f for f in files],
             round=check.integer(item, "round", key, 1, minimum=1) or 1,
             connector=connector,
-            mindate=check.string(item, "mindate", key),
-            maxdate=check.string(item, "maxdate", key),
+            mindate=limits["mindate"],
+            maxdate=limits["maxdate"],
             hits=check.integer(item, "hits", key, None),
             format=fmt,
             screen=screen,

@@ -140,6 +140,16 @@ def test_bad_files_get_one_line_errors(tmp_path, content, message):
     assert _counts(protocol) == (0, 0)
 
 
+def test_ad_hoc_import_refuses_a_date_that_is_no_day(tmp_path):
+    protocol = make_project(tmp_path)
+    good = tmp_path / "exports" / "embase.ris"
+    result = run_cli("import", str(protocol), str(good), "--database", "Embase", "--date", "2023-13-45")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == ("searchflow import: error: argument --date: "
+                                              "expected a date as YYYY-MM-DD, got '2023-13-45'")
+    assert _counts(protocol) == (0, 0)
+
+
 def test_missing_file_named_in_protocol(tmp_path):
     protocol = make_project(tmp_path)
     (tmp_path / "exports" / "embase.ris").unlink()

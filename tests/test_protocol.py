@@ -56,6 +56,10 @@ def test_store_key_and_relative_files(tmp_path):
     (('id = "embase"', 'id = "embase"\nmethod = "library"'), "search[1] (id 'embase').method: expected one of database | register"),
     (('files = ["a.ris"]', 'files = []'), "search[1] (id 'embase').files: expected at least one export file"),
     (('files = ["a.ris"]', 'files = ["a.ris"]\ndate = "14/03/2023"'), "search[1] (id 'embase').date: expected a date as YYYY-MM-DD"),
+    (('files = ["a.ris"]', 'files = ["a.ris"]\ndate = "2023-13-45"'), "search[1] (id 'embase').date: expected a date as YYYY-MM-DD, got '2023-13-45'"),
+    (('files = ["a.ris"]', 'files = ["a.ris"]\ndate = "2023-02-29"'), "search[1] (id 'embase').date: expected a date as YYYY-MM-DD"),
+    (('files = ["a.ris"]', 'files = ["a.ris"]\nmaxdate = "2023/3/14"'), "search[1] (id 'embase').maxdate: expected a publication date as YYYY, YYYY/MM or YYYY/MM/DD"),
+    (('files = ["a.ris"]', 'files = ["a.ris"]\nmindate = "2015-00"'), "search[1] (id 'embase').mindate: expected a publication date"),
     (('files = ["a.ris"]', 'files = ["a.ris"]\nround = 0'), "search[1] (id 'embase').round: expected an integer >= 1"),
     (('[review]', '[reveiw]'), "reveiw: expected one of the known keys"),
 ])
@@ -65,6 +69,13 @@ def test_mistakes_name_the_key_path(tmp_path, change, expected):
         load(path)
     assert expected in str(err.value)
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["2023", "2023-03", "2023-03-14", "2024-02-29", "2015/06", "2015/06/30"])
+def test_search_dates_of_every_precision_are_accepted(tmp_path, value):
+    path = write(tmp_path, MINIMAL.replace('files = ["a.ris"]', f'files = ["a.ris"]\ndate = "{value}"\nmindate = "{value}"'))
+    search = load(path).searches[0]
+    assert (search.date, search.mindate) == (value, value)
 
 
 def test_duplicate_search_ids_and_bad_toml(tmp_path):
