@@ -120,6 +120,8 @@ def _output(path: str | None) -> Iterator[TextIO]:
     if not path:
         yield sys.stdout
         return
+    if not Path(path).parent.exists():
+        Path(path).parent.mkdir(parents=True)               # as for [outputs] and exports
     with open(path, "w", newline="", encoding="utf-8") as fh:
         yield fh
 
@@ -230,7 +232,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     from .dedup.standalone import dedup_files, write_clusters
     table, result = dedup_files(args.inputs, id_column=args.id_column)
     if args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as out:
+        with _output(args.out) as out:
             write_clusters(table, out)
         counts = table["decision"].value_counts()
         _say(f"{len(table)} records in {table['cluster_id'].nunique()} clusters: "
@@ -530,6 +532,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except USER_ERRORS as exc:
         print(f"searchflow: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.filename is None:            # not about a file the user named: a fault, shown whole
+            raise
+        # an --out path in a missing or read-only folder, a full disk: the user's to fix
+        print(f"searchflow: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("searchflow: interrupted; every committed step is kept", file=sys.stderr)

@@ -248,6 +248,8 @@ def test_cli_dedup_protocol_review_and_verdicts(tmp_path, capsys):
     a, b = pair.record_a["id"], pair.record_b["id"]
     assert main(["dedup", str(protocol), "--same", str(a), str(b)]) == 2
     assert "--reviewer" in capsys.readouterr().err
+    assert main(["dedup", str(protocol), "--different", str(a), str(a), "--reviewer", "alice"]) == 2
+    assert f"records {a} and {a}: a verdict needs two different records" in capsys.readouterr().err
     assert main(["dedup", str(protocol), "--same", str(a), str(b), "--reviewer", "alice"]) == 0
     assert main(["dedup", str(protocol), "--review"]) == 0
     assert "no possible duplicates" in capsys.readouterr().out

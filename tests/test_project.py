@@ -150,6 +150,19 @@ def test_ad_hoc_import_refuses_a_date_that_is_no_day(tmp_path):
     assert _counts(protocol) == (0, 0)
 
 
+def test_an_out_file_that_cannot_be_written_is_one_line_and_a_new_folder_is_made(tmp_path):
+    protocol = make_project(tmp_path)
+    assert main(["run", str(protocol)]) == 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    result = run_cli("records", str(protocol), "--format", "csv", "--out", str(blocked / "records.csv"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"searchflow: error: {blocked / 'records.csv'}: Not a directory\n"
+    fresh = tmp_path / "new" / "folder" / "records.csv"
+    assert run_cli("records", str(protocol), "--format", "csv", "--out", str(fresh)).returncode == 0
+    assert fresh.read_text(encoding="utf-8").startswith("search,database,work,")
+
+
 def test_missing_file_named_in_protocol(tmp_path):
     protocol = make_project(tmp_path)
     (tmp_path / "exports" / "embase.ris").unlink()

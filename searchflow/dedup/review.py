@@ -181,6 +181,8 @@ def decide_pair(store: Store, protocol: Any, pair: PossiblePair | tuple[int, int
     if not reviewer:
         raise DedupError("a pair verdict needs the reviewer's name")
     a, b = (pair.record_a["id"], pair.record_b["id"]) if isinstance(pair, PossiblePair) else map(int, pair)
+    if a == b:
+        raise DedupError(f"records {a} and {b}: a verdict needs two different records")
     with store.transaction():
         found = store.records_by_id([a, b])
         for record in (a, b):
