@@ -123,9 +123,11 @@ class Project:
         """Import one search's files as a search run (a new version if they changed)."""
         files = list(files if files is not None else search.files)
         scans: list[tuple[Path, Scan]] = []
-        for path in files:
+        for at, path in enumerate(files):
             if not path.exists():
                 raise ImportProblem(path, None, f"file not found (named in search {search.id!r})")
+            if any(path.samefile(earlier) for earlier in files[:at]):
+                raise ImportProblem(path, None, f"named twice in search {search.id!r}; its records would be counted twice")
             check_readable(path)
             scans.append((path, scan(path)))      # one read: checksum and encoding
         fingerprint = hashlib.sha256("\n".join(s.sha256 for _, s in scans).encode()).hexdigest()

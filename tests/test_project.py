@@ -163,6 +163,15 @@ def test_an_out_file_that_cannot_be_written_is_one_line_and_a_new_folder_is_made
     assert fresh.read_text(encoding="utf-8").startswith("search,database,work,")
 
 
+def test_one_file_named_twice_in_an_import_is_refused(tmp_path):
+    protocol = make_project(tmp_path)
+    export = tmp_path / "exports" / "embase.ris"
+    result = run_cli("import", str(protocol), str(export), str(tmp_path / "exports" / ".." / "exports" / "embase.ris"),
+                     "--database", "Embase")
+    assert result.returncode == 2 and "named twice in search 'import:embase'" in result.stderr
+    assert _counts(protocol) == (0, 0)
+
+
 def test_missing_file_named_in_protocol(tmp_path):
     protocol = make_project(tmp_path)
     (tmp_path / "exports" / "embase.ris").unlink()
