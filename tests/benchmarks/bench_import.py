@@ -2,8 +2,11 @@
 
 Prints records/s (median of the runs) and peak RSS. Target: >= 20,000 records/s end to
 end, peak RSS < 1 GB. Each run is a fresh process so peak RSS is that run's alone.
+``--breakdown`` then times the parts one at a time in one process (the checksum read, parsing
+with normalising and encoding, the store's inserts, its commit) and works out how many cores
+the target needs at these costs.
 
-    python tests/benchmarks/bench_import.py [--records 100000] [--runs 3]
+    python tests/benchmarks/bench_import.py [--records 100000] [--runs 3] [--breakdown]
 """
 from __future__ import annotations
 
@@ -76,10 +79,56 @@ def one_run(ris: Path, work: Path) -> dict:
             "cpu_seconds": cpu}
 
 
+def breakdown(ris: Path, work: Path) -> None:
+    """The import's parts timed apart: what is serial (checksum, commit) and what parallelises."""
+    from searchflow import Project
+    from searchflow.memory import collector_paused
+    from searchflow.sources import ris as ris_format
+    from searchflow.sources.base import FileInfo, scan
+    from searchflow.store import encode_record
+
+    start = time.perf_counter()
+    scanned = scan(ris)
+    scan_s = time.perf_counter() - start
+    cpu = time.process_time()
+    info = FileInfo(path=ris, format="ris", encoding=scanned.encoding)
+    with collector_paused():                            # as the import pauses it
+        rows = [encode_record(record) for record in ris_format.parse(ris, info)]
+    parse_cpu = time.process_time() - cpu
+    protocol = work / "breakdown.toml"
+    protocol.write_text('[review]\ntitle = "bench"\n', encoding="utf-8")
+    with Project.open(protocol) as project:
+        store = project.store
+        with store.transaction(), collector_paused():
+            run_id = store.add_search_run("big", database="PsycINFO", method="database", fingerprint="-")
+            start, cpu = time.perf_counter(), time.process_time()
+            store.add_encoded(run_id, None, iter(rows))
+            insert_s, insert_cpu = time.perf_counter() - start, time.process_time() - cpu
+            start = time.perf_counter()
+        commit_s = time.perf_counter() - start          # the transaction's end: commit and WAL checkpoint
+    n = len(rows)
+    serial = scan_s + commit_s
+    print(f"breakdown ({n:,} records, one process):")
+    print(f"  checksum + encoding check (serial, before parsing): {scan_s:.2f} s")
+    print(f"  parse + normalise + encode: {parse_cpu:.2f} s CPU = {parse_cpu / n * 1e6:.0f} µs a record "
+          f"= {n / parse_cpu:,.0f} records/s per core (parallel, in parsing processes)")
+    print(f"  store inserts: {insert_s:.2f} s ({insert_cpu:.2f} s CPU) = {n / insert_s:,.0f} records/s "
+          f"(this process, alongside the parsing)")
+    print(f"  commit + WAL checkpoint (serial, after the last insert): {commit_s:.2f} s")
+    budget = n / 20_000 - serial
+    if budget > 0:
+        print(f"  20,000 records/s = {n / 20_000:.1f} s: {serial:.2f} s serial leaves {budget:.2f} s for "
+              f"{parse_cpu + insert_cpu:.1f} s of CPU, so at least {(parse_cpu + insert_cpu) / budget:.1f} busy cores "
+              f"(this machine has {os.cpu_count()}), before any cost of handing records between processes")
+    else:
+        print(f"  20,000 records/s = {n / 20_000:.1f} s, less than the {serial:.2f} s serial parts alone")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--breakdown", action="store_true", help="then time the parts apart")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -108,6 +157,9 @@ def main() -> None:
         print(f"median: {rate:,.0f} records/s end to end (target >= 20,000); "
               f"peak RSS {rss:.0f} MB, each of {chunked.workers_available()} parsing processes "
               f"{workers:.0f} MB at most (target < 1024 MB)")
+        if args.breakdown:
+            (Path(tmp) / "breakdown").mkdir()
+            breakdown(ris, Path(tmp) / "breakdown")
 
 
 if __name__ == "__main__":
