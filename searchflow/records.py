@@ -178,6 +178,20 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
     return f"{start}-{end}"
 
 
+# ---------------------------------------------------------------- journals
+
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
+
+
+def normalise_journal(name: str) -> str:
+    """ "AMERICAN JOURNAL OF SCIENCE" -> "American Journal of Science": Web of Science upper-cases
+    journal names (RIS and plain text alike); any other spelling is kept as written."""
+    if not (name.isupper() and len(name) > 5):
+        return name
+    words = name.lower().split()
+    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
 # ---------------------------------------------------------------- authors
 
 # Lower-case words that belong to a family name ("van der Berg"), and words that mark a collective author.
@@ -203,8 +217,8 @@ def _initials(given: str) -> str:
     return "".join(out)
 
 
-_SUFFIX_RE = re.compile(r",?\s*\b(Jr|Sr|II|III|IV)\.?$")
-_SUFFIX_ENDS = ("Jr", "Jr.", "Sr", "Sr.", "II", "IV", "II.", "IV.")
+_SUFFIX_RE = re.compile(r",?\s*\b((?i:Jr|Sr)|II|III|IV)\.?$")   # WoS writes "Carriker, M. A., jr."
+_SUFFIX_ENDS = ("jr", "jr.", "sr", "sr.", "ii", "iv", "ii.", "iv.")
 
 
 def normalise_author(value: str | None) -> str:
@@ -219,7 +233,7 @@ def normalise_author(value: str | None) -> str:
         family, _, given = name.partition(",")
         family, given = family.strip(), given.strip()
         # "Smith, J.A., Jr." style suffixes
-        if given.endswith(_SUFFIX_ENDS):
+        if given.lower().endswith(_SUFFIX_ENDS):
             given = _SUFFIX_RE.sub("", given)
         given = given.strip(" ,")
         return f"{family}, {_initials(given)}" if given else family

@@ -358,7 +358,7 @@ def test_wos_fields(tmp_path):
     assert (one.year, one.pages, one.doi, one.type) == (2019, "120-129", "10.1000/wos.1", "review")
     assert one.issn == ["1111-2222", "3333-444X"]
     assert one.keywords == ["alpha", "beta", "GAMMA"]
-    assert (one.journal, one.journal_abbrev, one.accession) == ("JOURNAL OF TESTS", "J TESTS", {"wos": "WOS:000000000000001"})
+    assert (one.journal, one.journal_abbrev, one.accession) == ("Journal of Tests", "J TESTS", {"wos": "WOS:000000000000001"})
     assert (two.year, two.pages, two.type, two.accession) == (2020, "12", "book", {"zoorec": "ZOOREC:ZOOR1"})
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from searchflow.records import clean_text, normalise_author, normalise_pages
+from searchflow.records import clean_text, normalise_author, normalise_journal, normalise_pages
 
 
 # ---------------------------------------------------------------- clean_text fast path (RIS importer)
@@ -29,9 +29,24 @@ def test_clean_text_fast_path_matches_whitespace_collapse(value):
     ("Smith, John, Sr", "Smith, J"),
     ("Smith, Ivo", "Smith, I"),            # a given name ending in "IV"-like letters is not a suffix
     ("Smith,, J", "Smith, J"),             # stray comma still stripped without a suffix
+    ("Carriker, M. A., jr.", "Carriker, MA"),   # Web of Science writes the suffix in lower case
+    ("Brown, Ivy, SR", "Brown, I"),
 ])
 def test_normalise_author_suffixes(raw, expected):
     assert normalise_author(raw) == expected
+
+
+# ---------------------------------------------------------------- journal names
+
+@pytest.mark.parametrize("raw, expected", [
+    ("JOURNAL OF INFORMETRICS", "Journal of Informetrics"),
+    ("AMERICAN JOURNAL OF SCIENCE AND THE ARTS", "American Journal of Science and the Arts"),
+    ("THE LANCET", "The Lancet"),                      # a small word leading the name keeps its capital
+    ("BMJ", "BMJ"),                                    # short upper-case names are acronyms
+    ("BMC Public Health", "BMC Public Health"),        # mixed case is kept as written
+])
+def test_upper_case_journal_names_are_title_cased(raw, expected):
+    assert normalise_journal(raw) == expected
 
 
 # ---------------------------------------------------------------- pages placeholders

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns,
+    Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns, normalise_journal,
     normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
@@ -62,7 +62,6 @@ _NLM_ID = re.compile(r"\b\d{7,9}[A-Za-z]?\b")      # Ovid MEDLINE "IS  - eag, 78
 # Ovid follows with the translated abstract.
 _ABSTRACT_ENDS = ("[ABSTRACT FROM ", "[Author Abstract]", "Database Record (c)")
 _OVID_STRUCTURED = re.compile(r"\.,\s+(?=[A-Z][A-Z ,/&()-]{2,}:)")  # "territories., RESEARCH DESIGN:" -> ". "
-_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
 
 # EBSCOhost database codes (DB tag, "db=" in the permalink) -> readable name.
 EBSCO_DATABASES = {
@@ -285,8 +284,7 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
         if tag in fields:
             journal = clean_text(fields[tag][0])
             break
-    if journal.isupper() and len(journal) > 5:
-        journal = _uncap(journal)
+    journal = normalise_journal(journal)
     for tag in abbrev_tags:
         if tag in fields:
             journal_abbrev = clean_text(fields[tag][0])
@@ -371,12 +369,6 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
     )
     _IDENTIFIERS.get(vendor, _generic_ids)(record, fields, nlm)
     return record
-
-
-def _uncap(name: str) -> str:
-    """ "AMERICAN JOURNAL OF SCIENCE" -> "American Journal of Science" (WoS upper-cases journals)."""
-    words = name.lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 def _params(values: list[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns,
+    Record, clean_text, normalise_author, normalise_journal, normalise_doi, normalise_issns, normalise_isbns,
     normalise_pages, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
@@ -115,7 +115,7 @@ def _record(raw: list[tuple[str, str]], line: int) -> Record:
         abstract=text("AB"),
         authors=[a for a in authors if a],
         year=normalise_year(text("PY")) or normalise_year(text("PD")),
-        journal=text("SO"),
+        journal=normalise_journal(text("SO")),
         journal_abbrev=text("JI") or text("J9"),
         volume=text("VL"),
         issue=text("IS"),
