@@ -178,6 +178,17 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
     return f"{start}-{end}"
 
 
+# ---------------------------------------------------------------- issue
+
+def normalise_issue(value: str) -> str:
+    """The issue as written, or "" where a vendor's field holds something else: Embase records
+    through EndNote can carry the author's address (with an e-mail) where the issue goes."""
+    value = value.strip()
+    if "@" in value or len(value) > 40:
+        return ""
+    return value
+
+
 # ---------------------------------------------------------------- journals
 
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())

@@ -487,6 +487,9 @@ def test_endnote_xml_real_records():
     assert central.accession == {"central": "CN-01997878", "embase": "L629408226"}
     assert records[1].pages == "623-631"  # "623-31"
     assert ("ref-type/@name", "Journal Article") in first.raw
+    handbook = next(r for r in records if r.title == "8-aminoquinolines: Primaquine and tafenoquine")
+    assert handbook.issue == ""          # its "number" holds the author's address and e-mail
+    assert any(tag == "number" and "Australian Army Malaria Institute" in value for tag, value in handbook.raw)
 
 
 def test_endnote_xml_real_respiratory():

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from searchflow.records import clean_text, normalise_author, normalise_journal, normalise_pages
+from searchflow.records import clean_text, normalise_author, normalise_issue, normalise_journal, normalise_pages
 
 
 # ---------------------------------------------------------------- clean_text fast path (RIS importer)
@@ -47,6 +47,14 @@ def test_normalise_author_suffixes(raw, expected):
 ])
 def test_upper_case_journal_names_are_title_cased(raw, expected):
     assert normalise_journal(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("4", "4"), (" Supplement 3 ", "Supplement 3"), ("SPEC. ISSUE", "SPEC. ISSUE"),
+    ("(Waters N.C., norman.waters@example.org) Army Malaria Institute, Enoggera, Australia", ""),
+])
+def test_an_issue_that_is_an_address_is_dropped(raw, expected):
+    assert normalise_issue(raw) == expected
 
 
 # ---------------------------------------------------------------- pages placeholders

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns,
+    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns, normalise_issue,
     normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem
@@ -97,7 +97,7 @@ def _record(element: ET.Element, ordinal: int) -> Record:
         # short-title is a short form of the article title in EndNote, not a journal abbreviation
         journal_abbrev=text("periodical/abbr-1", "alt-periodical/abbr-1", "titles/alt-title"),
         volume=text("volume"),
-        issue=text("number"),
+        issue=normalise_issue(text("number")),
         pages=normalise_pages(text("pages")),
         doi=normalise_doi(text("electronic-resource-num")) or next((normalise_doi(u) for u in urls if "doi.org/" in u), ""),
         pmid=pmid,
