@@ -181,8 +181,8 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
 # ---------------------------------------------------------------- issue
 
 def normalise_issue(value: str) -> str:
-    """The issue as written, or "" where a vendor's field holds something else: Embase records
-    through EndNote can carry the author's address (with an e-mail) where the issue goes."""
+    """The issue as written, or "" where the field holds something else (every file importer
+    asks): Embase records through EndNote can carry the author's address where the issue goes."""
     value = value.strip()
     if "@" in value or len(value) > 40:
         return ""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns,
+    Record, clean_text, normalise_author, normalise_doi, normalise_issue, normalise_issns, normalise_isbns,
     normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem
@@ -120,7 +120,7 @@ def _record(header: list[str], row: list[str], columns: dict[str, int], line: in
         journal=cell("journal") or cell("booktitle"),
         journal_abbrev=cell("journal_abbrev"),
         volume=cell("volume"),
-        issue=cell("issue"),
+        issue=normalise_issue(cell("issue")),
         pages=normalise_pages(pages) if pages else normalise_pages(cell("start_page"), cell("end_page")),
         doi=normalise_doi(cell("doi")),
         pmid=normalise_pmid(cell("pmid")),

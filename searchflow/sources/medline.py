@@ -17,7 +17,7 @@ from typing import Iterator
 from Bio import Medline
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_pages,
+    Record, clean_text, normalise_author, normalise_doi, normalise_issue, normalise_issns, normalise_pages,
     normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
@@ -103,7 +103,7 @@ def _record(fields: dict, raw: list[tuple[str, str]], line: int) -> Record:
         journal=text("JT"),
         journal_abbrev=text("TA"),
         volume=text("VI"),
-        issue=text("IP"),
+        issue=normalise_issue(text("IP")),
         pages=normalise_pages(text("PG")),
         doi=doi,
         pmid=normalise_pmid(text("PMID")),

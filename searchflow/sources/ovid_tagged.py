@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns,
+    Record, clean_text, normalise_author, normalise_doi, normalise_issue, normalise_issns, normalise_isbns,
     normalise_pages, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
@@ -102,7 +102,7 @@ def _record(path: Path, tag_lines: list[tuple[str, list[str]]], line: int) -> Re
         journal=journal,
         journal_abbrev=text("JA", "JC"),
         volume=text("VO", "VI") or volume,
-        issue=text("IP", "NO") or issue,
+        issue=normalise_issue(text("IP", "NO") or issue),
         pages=normalise_pages(text("PG") or pages.replace("no pagination", "")),
         doi=normalise_doi(text("DO")),
         pmid=pmid,

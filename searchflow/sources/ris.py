@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns, normalise_journal,
-    normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
+    Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns, normalise_issue,
+    normalise_journal, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
 
@@ -354,7 +354,7 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
         journal=journal,
         journal_abbrev=journal_abbrev,
         volume=(get("VL") or get("VO") or _BLANK)[0],
-        issue=issue,
+        issue=normalise_issue(issue),
         pages=pages,
         doi=doi,
         pmid=normalise_pmid(get("PMID", _BLANK)[0]),

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import (
-    Record, clean_text, normalise_author, normalise_journal, normalise_doi, normalise_issns, normalise_isbns,
-    normalise_pages, normalise_pmid, normalise_type, normalise_year, unique,
+    Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns, normalise_issue,
+    normalise_journal, normalise_pages, normalise_pmid, normalise_type, normalise_year, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
 
@@ -118,7 +118,7 @@ def _record(raw: list[tuple[str, str]], line: int) -> Record:
         journal=normalise_journal(text("SO")),
         journal_abbrev=text("JI") or text("J9"),
         volume=text("VL"),
-        issue=text("IS"),
+        issue=normalise_issue(text("IS")),
         pages=pages,
         doi=normalise_doi(text("DI")),
         pmid=pmid,
