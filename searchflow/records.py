@@ -182,9 +182,11 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
 
 def normalise_issue(value: str) -> str:
     """The issue as written, or "" where the field holds something else (every file importer
-    asks): Embase records through EndNote can carry the author's address where the issue goes."""
+    asks): Embase records through EndNote can carry the author's address and e-mail where the
+    issue goes. Long supplement designations ("Suppl. 2 (Abstracts of the ...)") are kept: dedup
+    reads them."""
     value = value.strip()
-    if "@" in value or len(value) > 40:
+    if "@" in value or len(value) > 120:
         return ""
     return value
 

@@ -51,6 +51,8 @@ def test_upper_case_journal_names_are_title_cased(raw, expected):
 
 @pytest.mark.parametrize("raw, expected", [
     ("4", "4"), (" Supplement 3 ", "Supplement 3"), ("SPEC. ISSUE", "SPEC. ISSUE"),
+    ("2 Suppl. 1 (Abstracts of the 12th European Congress of Internal Medicine)",
+     "2 Suppl. 1 (Abstracts of the 12th European Congress of Internal Medicine)"),
     ("(Waters N.C., norman.waters@example.org) Army Malaria Institute, Enoggera, Australia", ""),
 ])
 def test_an_issue_that_is_an_address_is_dropped(raw, expected):
