@@ -180,13 +180,16 @@ def normalise_pages(start: str | None, end: str | None = None) -> str:
 
 # ---------------------------------------------------------------- issue
 
+_NLM_ID_RE = re.compile(r"\b\d{7,9}[A-Za-z]?\b")
+
+
 def normalise_issue(value: str) -> str:
     """The issue as written, or "" where the field holds something else (every file importer
-    asks): Embase records through EndNote can carry the author's address and e-mail where the
-    issue goes. Long supplement designations ("Suppl. 2 (Abstracts of the ...)") are kept: dedup
-    reads them."""
+    asks): Ovid MEDLINE's RIS "IS  - eag, 7805975" is the NLM journal id, and Embase records
+    through EndNote can carry the author's address and e-mail. Long supplement designations
+    ("Suppl. 2 (Abstracts of the ...)") are kept: dedup reads them."""
     value = value.strip()
-    if "@" in value or len(value) > 120:
+    if "@" in value or len(value) > 120 or _NLM_ID_RE.search(value):
         return ""
     return value
 

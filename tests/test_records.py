@@ -54,6 +54,7 @@ def test_upper_case_journal_names_are_title_cased(raw, expected):
     ("2 Suppl. 1 (Abstracts of the 12th European Congress of Internal Medicine)",
      "2 Suppl. 1 (Abstracts of the 12th European Congress of Internal Medicine)"),
     ("(Waters N.C., norman.waters@example.org) Army Malaria Institute, Enoggera, Australia", ""),
+    ("eag, 7805975", ""),                  # Ovid MEDLINE's NLM journal id
 ])
 def test_an_issue_that_is_an_address_is_dropped(raw, expected):
     assert normalise_issue(raw) == expected

@@ -56,7 +56,6 @@ _URL_PARAM = re.compile(r"[?&](AN|D|db|id|eid|doi)=([^&#\s]+)")
 _EBSCO_ACCESSION = re.compile(r"Accession Number:\s*([^\s;]+)")
 _PROQUEST_DOCVIEW = re.compile(r"proquest\.com/docview/(\d+)")
 _EMBASE_ID = re.compile(r"^L\d+$")
-_NLM_ID = re.compile(r"\b\d{7,9}[A-Za-z]?\b")      # Ovid MEDLINE "IS  - eag, 7805975" holds the NLM journal id
 # Where vendor boilerplate starts inside an abstract; the rest is dropped. EBSCO "[ABSTRACT FROM AUTHOR]",
 # ProQuest "[Author Abstract] KEY WORDS: ...", APA "(PsycInfo Database Record (c) 2022 APA, ...)" which
 # Ovid follows with the translated abstract.
@@ -297,10 +296,6 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
         if nlm and not journal_abbrev and vendor in ("endnote", "pubmed"):
             journal_abbrev = journal    # PubMed-sourced references carry the NLM abbreviation as the journal
 
-    issue = get("IS", _BLANK)[0]
-    if issue and _NLM_ID.search(issue):
-        issue = ""
-
     pages = normalise_pages(get("SP", _BLANK)[0], get("EP", _BLANK)[0]) or get("C7", _BLANK)[0]   # C7: article number
 
     doi = ""
@@ -354,7 +349,7 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
         journal=journal,
         journal_abbrev=journal_abbrev,
         volume=(get("VL") or get("VO") or _BLANK)[0],
-        issue=normalise_issue(issue),
+        issue=normalise_issue(get("IS", _BLANK)[0]),
         pages=pages,
         doi=doi,
         pmid=normalise_pmid(get("PMID", _BLANK)[0]),
