@@ -229,9 +229,6 @@ def parse(data: dict, path: Path) -> Protocol:
         seen.add(search_id)
         connector = check.choice(item, "connector", key, CONNECTORS, "file")
         files = check.strings(item, "files", key)
-        for at, name in enumerate(files):
-            if name in files[:at]:
-                check.fail(f"{key}.files", "each export file once (its records would be counted twice)", name)
         if connector == "file" and not files:
             check.fail(f"{key}.files", "at least one export file (or connector = \"pubmed\")")
         date = check.string(item, "date", key)

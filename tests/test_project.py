@@ -170,6 +170,12 @@ def test_one_file_named_twice_in_an_import_is_refused(tmp_path):
                      "--database", "Embase")
     assert result.returncode == 2 and "named twice in search 'import:embase'" in result.stderr
     assert _counts(protocol) == (0, 0)
+    with open(protocol, "a", encoding="utf-8") as fh:       # the same in a protocol, spelt two ways
+        fh.write('[[search]]\nid = "twice"\ndatabase = "Embase"\nfiles = ["exports/embase.ris", "./exports/embase.ris"]\n')
+    result = run_cli("run", str(protocol))
+    assert result.returncode == 2 and "named twice in search 'twice'" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert _counts(protocol) == (0, 0)
 
 
 def test_missing_file_named_in_protocol(tmp_path):

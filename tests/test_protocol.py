@@ -60,7 +60,6 @@ def test_store_key_and_relative_files(tmp_path):
     (('files = ["a.ris"]', 'files = ["a.ris"]\ndate = "2023-02-29"'), "search[1] (id 'embase').date: expected a date as YYYY-MM-DD"),
     (('files = ["a.ris"]', 'files = ["a.ris"]\nmaxdate = "2023/3/14"'), "search[1] (id 'embase').maxdate: expected a publication date as YYYY, YYYY/MM or YYYY/MM/DD"),
     (('files = ["a.ris"]', 'files = ["a.ris"]\nmindate = "2015-00"'), "search[1] (id 'embase').mindate: expected a publication date"),
-    (('files = ["a.ris"]', 'files = ["a.ris", "b.ris", "a.ris"]'), "search[1] (id 'embase').files: expected each export file once"),
     (('files = ["a.ris"]', 'files = ["a.ris"]\nround = 0'), "search[1] (id 'embase').round: expected an integer >= 1"),
     (('[review]', '[reveiw]'), "reveiw: expected one of the known keys"),
 ])
