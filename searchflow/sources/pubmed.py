@@ -24,11 +24,9 @@ import json
 import logging
 import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable, Iterator
@@ -39,6 +37,7 @@ import urllib3
 from .. import __version__
 from ..project import SearchChange
 from ..protocol import Protocol, ProtocolError, Search
+from ..progress import progress
 from ..records import Record
 from ..store import Store
 from .chunked import workers_available
@@ -613,34 +612,6 @@ def _limits(search: Search) -> str:
     return "; ".join(parts)
 
 
-@contextmanager
-def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int], None]]:
-    """records fetched / total on stderr, shown once a search needs more than a few batches."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in state:
-            if total < 4 * BATCH_SIZE:
-                return
-            bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
-        state["bar"].update(state["task"], completed=done, total=max(total, done))
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].stop()
-
-
 # ------------------------------------------------------------------ a protocol's PubMed search
 
 def run_search(store: Store, search: Search, settings: PubMedSettings, *, refresh: bool = False,
@@ -682,9 +653,9 @@ def _run(store: Store, search: Search, settings: PubMedSettings, limits: str,
     conversation = Conversation(store, run_id, EutilsClient(settings), search.id, records)
     resumed = len(conversation.stored)
     try:
-        with progress_bar(settings.progress, f"PubMed {search.id}") as progress:
+        with progress(f"PubMed {search.id}", enabled=settings.progress) as update:
             outcome = PubMedSearch(conversation, search.query, mindate=search.mindate, maxdate=search.maxdate,
-                                   today=day, batch_size=settings.batch_size, progress=progress).run()
+                                   today=day, batch_size=settings.batch_size, progress=update).run()
             conversation.flush()
     except EutilsError as exc:
         try:
