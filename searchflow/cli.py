@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from . import __version__
+from . import __version__, searches
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search, is_search_date
 from .screening import ScreeningError
@@ -36,6 +36,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ProtocolError, Import
 USER_ERRORS += (FlowError, ExportError)   # flow counts that do not close; an impossible export
 from .dedup.review import DedupError  # noqa: E402
 USER_ERRORS += (DedupError,)   # a pair verdict or undo that cannot be done
+USER_ERRORS += (searches.SearchesError,)   # a rename or retirement that cannot be done
 
 
 def _say(message: str) -> None:
@@ -64,10 +65,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         search = Search(id=search_id, database=args.database, method=args.method,
                         platform=args.platform or "", date=args.date or "", query=args.query or "",
                         files=[Path(f) for f in args.files], format=args.format)
-        change = project.import_search(search)
+        change = project.import_ad_hoc(search)
         for warning in change.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         _say(change.describe())
+        if search.id not in searches.protocol_ids(project.protocol):
+            _say(f"{search.id} is not counted until the protocol names it: add this to {args.protocol} "
+                 f"and run `searchflow run {args.protocol}`\n")
+            _say(searches.protocol_block(search, project.protocol.path))
     return 0
 
 
@@ -94,6 +99,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         _say(f"total: {totals['records']} records, {totals['works']} works")
         for search_id in sorted(missing):
             _say(f"not yet run: {search_id}")
+        for line in searches.status_lines(project.store, project.protocol):
+            _say(line)
+    return 0
+
+
+def cmd_searches(args: argparse.Namespace) -> int:
+    """The store's searches against the protocol; rename or retire one (nothing is deleted)."""
+    with Project.open(args.protocol) as project:
+        if args.rename:
+            state = searches.rename(project.store, project.protocol, *args.rename)
+            _say(f"renamed {args.rename[0]} to {state.search_id} (its works and decisions kept): {state.describe()}")
+            return 0
+        if args.retire:
+            state = searches.retire(project.store, project.protocol, args.retire, note=args.note or "")
+            _say(f"retired (kept for audit): {state.describe()}")
+            return 0
+        states = searches.list_searches(project.store, project.protocol)
+        if not states:
+            _say("no search runs yet: run `searchflow run PROTOCOL`")
+            return 0
+        _print_table(["search", "v", "database", "method", "records", "counted"],
+                     [[s.search_id, f"{s.version}" + (f"/{s.versions}" if s.versions > 1 else ""), s.database,
+                       s.method, str(s.records), "yes" if s.counted else f"no: {s.why}"] for s in states],
+                     widths={"counted": 70})
     return 0
 
 
@@ -423,6 +452,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="per search run: records and field coverage")
     p.add_argument("protocol")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("searches", help="the store's search runs against the protocol; rename or retire one",
+                       description="Lists every search in the store and whether the protocol counts it. "
+                                   "Nothing is deleted: a search that is not counted keeps its works and decisions.")
+    p.add_argument("protocol", help="the protocol file (TOML)")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"),
+                        help="search OLD takes the id NEW, keeping its records, works and decisions")
+    action.add_argument("--retire", metavar="ID", help="stop counting a search the protocol no longer names")
+    p.add_argument("--note", help="why the search is retired (kept with the event)")
+    p.set_defaults(func=cmd_searches)
 
     p = sub.add_parser("records", help="one row per source record")
     p.add_argument("protocol")

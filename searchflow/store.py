@@ -184,6 +184,20 @@ MIGRATIONS: list[str] = [
     """,
     # 3: raw tags in the separator form of encode_raw (JSON before), fingerprints recomputed
     "_reencode_raw",
+    # 4: a search's life in the store against the protocol: renamed, no longer counted, counted
+    # again. Append-only; a search that is not counted has no current version (is_current = 0)
+    # but keeps its records, works and decisions.
+    """
+    CREATE TABLE search_event (
+        id          INTEGER PRIMARY KEY,
+        search_id   TEXT NOT NULL,              -- the search's id after the event
+        action      TEXT NOT NULL CHECK (action IN ('rename', 'retire', 'restore')),
+        previous_id TEXT NOT NULL DEFAULT '',   -- rename: the id before
+        actor       TEXT NOT NULL DEFAULT '',
+        note        TEXT NOT NULL DEFAULT '',
+        time        TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -437,6 +451,51 @@ class Store:
              hits_reported, connector, query_translation, fingerprint, now()),
         )
         return cur.lastrowid
+
+    def latest_run(self, search_id: str) -> sqlite3.Row | None:
+        """A search's newest completed version, whether it counts or not."""
+        return self.conn.execute(
+            "SELECT * FROM search_run WHERE search_id = ? AND version > 0 ORDER BY version DESC LIMIT 1",
+            (search_id,)).fetchone()
+
+    def latest_runs(self) -> list[dict]:
+        """Every search's newest completed version, with ``counted`` (1 if it has a current
+        version) and ``versions``, in the order the searches were first imported."""
+        return [dict(row) for row in self.conn.execute(
+            """SELECT r.*, (SELECT MAX(c.is_current) FROM search_run c WHERE c.search_id = r.search_id) AS counted,
+                      (SELECT COUNT(*) FROM search_run c WHERE c.search_id = r.search_id AND c.version > 0)
+                          AS versions,
+                      (SELECT MIN(c.id) FROM search_run c WHERE c.search_id = r.search_id) AS first_id
+               FROM search_run r
+               WHERE r.version = (SELECT MAX(c.version) FROM search_run c WHERE c.search_id = r.search_id)
+                 AND r.version > 0
+               ORDER BY first_id""")]
+
+    def set_search_counted(self, search_id: str, counted: bool, actor: str, note: str = "") -> None:
+        """Count a search again (its newest version becomes current) or stop counting it
+        (no version is current); its records, works and decisions stay. Logged."""
+        self.conn.execute("UPDATE search_run SET is_current = 0 WHERE search_id = ?", (search_id,))
+        if counted:
+            self.conn.execute(
+                """UPDATE search_run SET is_current = 1 WHERE id =
+                   (SELECT id FROM search_run WHERE search_id = ? AND version > 0 ORDER BY version DESC LIMIT 1)""",
+                (search_id,))
+        self.add_search_event(search_id, "restore" if counted else "retire", actor=actor, note=note)
+
+    def rename_search(self, old: str, new: str, actor: str, note: str = "") -> None:
+        """Every version (and a pending run) of search ``old`` takes the id ``new``. Logged."""
+        self.conn.execute("UPDATE search_run SET search_id = ? WHERE search_id = ?", (new, old))
+        self.add_search_event(new, "rename", previous_id=old, actor=actor, note=note)
+
+    def add_search_event(self, search_id: str, action: str, previous_id: str = "", actor: str = "",
+                         note: str = "") -> int:
+        cur = self.conn.execute(
+            "INSERT INTO search_event (search_id, action, previous_id, actor, note, time) VALUES (?, ?, ?, ?, ?, ?)",
+            (search_id, action, previous_id, actor, note, now()))
+        return cur.lastrowid
+
+    def search_events(self) -> list[dict]:
+        return [dict(row) for row in self.conn.execute("SELECT * FROM search_event ORDER BY id")]
 
     def update_search_run(self, run_id: int, **values: Any) -> None:
         allowed = {"hits_reported", "query_translation", "record_count", "date_run", "limits", "query", "round",

@@ -190,7 +190,7 @@ def test_invalid_utf8_falls_back_to_cp1252_with_a_warning(tmp_path):
     protocol = make_project(tmp_path)
     legacy = tmp_path / "legacy.ris"
     legacy.write_bytes(RIS_A.replace("Moffatt, Suzanne", "Mart\xednez, Jos\xe9").encode("cp1252"))
-    result = run_cli("import", str(protocol), str(legacy), "--database", "PsycINFO", "--id", "psycinfo")
+    result = run_cli("import", str(protocol), str(legacy), "--database", "PsycINFO", "--id", "embase")  # a search the protocol counts
     assert result.returncode == 0, result.stderr
     assert "legacy.ris" in result.stderr and "Windows-1252" in result.stderr
     with Project.open(protocol) as project:
