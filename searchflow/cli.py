@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -234,9 +235,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_resolve(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
-        decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
-                                   args.verdict, reason=args.reason or "", note=args.note or "")
-        _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver}")
+        event = decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
+                                           args.verdict, reason=args.reason or "", note=args.note or "",
+                                           override=args.override)
+        note = project.store.decision_event(event)["note"]
+        _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver} (event {event})"
+             + (f"; {note}" if note else ""))
     return 0
 
 
@@ -431,17 +435,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="import every declared search and regenerate every output")
-    p.add_argument("protocol", help="the protocol file (TOML)")
+    _protocol_argument(p)
     p.add_argument("--refresh", action="store_true", help="run connector searches again (search update)")
     p.add_argument("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("import", help="import export files as an ad hoc search run")
-    p.add_argument("protocol")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    _protocol_argument(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="export files of one search (formats: see README)")
     p.add_argument("--database", required=True, help="the database searched, e.g. CINAHL")
     p.add_argument("--platform", help="the interface, e.g. EBSCOhost")
-    p.add_argument("--method", default="database", choices=METHODS)
+    p.add_argument("--method", default="database", choices=METHODS, help="how the search was run (default database)")
     p.add_argument("--date", type=_search_date, help="date the search was run (YYYY-MM-DD)")
     p.add_argument("--query", help="the search strategy as run")
     p.add_argument("--id", help="search id (default: import:<database>)")
@@ -450,13 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help="per search run: records and field coverage")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("searches", help="the store's search runs against the protocol; rename or retire one",
                        description="Lists every search in the store and whether the protocol counts it. "
                                    "Nothing is deleted: a search that is not counted keeps its works and decisions.")
-    p.add_argument("protocol", help="the protocol file (TOML)")
+    _protocol_argument(p)
     action = p.add_mutually_exclusive_group()
     action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"),
                         help="search OLD takes the id NEW, keeping its records, works and decisions")
@@ -465,8 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_searches)
 
     p = sub.add_parser("records", help="one row per source record")
-    p.add_argument("protocol")
-    p.add_argument("--format", choices=["csv", "table"], default="table")
+    _protocol_argument(p)
+    p.add_argument("--format", choices=["csv", "table"], default="table",
+                   help="csv: every column; table: a short view to read (default)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_records)
 
@@ -487,49 +492,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("decisions", help="every screening decision event as CSV, or --import a CSV of them")
-    p.add_argument("protocol")
-    p.add_argument("--format", choices=["csv"], default="csv")
+    _protocol_argument(p)
+    p.add_argument("--format", choices=["csv"], default="csv", help="the events as CSV (the only format)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="merge the events of a decisions CSV (skips events already present)")
     p.set_defaults(func=cmd_decisions)
 
     p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"))
-    p.add_argument("--format", choices=["csv", "table"], default="table")
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
+    p.add_argument("--format", choices=["csv", "table"], default="table",
+                   help="csv: with notes, for a spreadsheet; table: to read (default)")
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"))
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
-    p.add_argument("protocol")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
-    p.add_argument("--resolver", required=True)
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True)
+    _protocol_argument(p)
+    p.add_argument("--work", type=int, required=True, help="the work in conflict (its id in `conflicts`)")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True, help="the stage of the conflict")
+    p.add_argument("--resolver", required=True, help="who resolves: a resolver, the lead, or a reviewer once unblinded")
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True,
+                   help="the final decision")
     p.add_argument("--reason", help="exclusion reason from the protocol's list")
-    p.add_argument("--note")
+    p.add_argument("--note", help="why; kept with the event (needed with --override)")
+    p.add_argument("--override", action="store_true",
+                   help="replace another resolver's resolution (both events are kept); needs --note")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
-    p.add_argument("--lead", required=True)
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True, help="the stage to unblind")
+    p.add_argument("--lead", required=True, help="the protocol's lead ([screening] lead)")
     p.set_defaults(func=cmd_unblind)
 
     p = sub.add_parser("screen", help="screen works in the terminal UI (blinded, one verdict per key)")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--reviewer", required=True, help="your name as the protocol's [screening] reviewers spell it")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract",
+                   help="the stage to screen (default title_abstract)")
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("chase", help="citation chasing in PubMed: references and citing articles of seed works")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--work", type=int, nargs="+", metavar="ID", help="seed works by id")
     p.add_argument("--stage", choices=("title_abstract", "full_text"), help="seeds: works whose final verdict ...")
     p.add_argument("--verdict", choices=["include", "exclude", "maybe"], help="... at --stage is this")
@@ -539,18 +549,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chase)
 
     p = sub.add_parser("flow", help="PRISMA 2020 flow diagram and counts, or the PRISMA-S search table")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--format", choices=["svg", "mermaid", "csv", "json", "md", "search-table"], default="md",
                    help="csv: the PRISMA2020 R package's template; search-table: Markdown, or CSV when --out ends in .csv")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_flow)
 
     p = sub.add_parser("export", help="screened works with their decisions as RIS, CSV or BibTeX")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True)
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True, help="the stage whose verdicts select works")
     p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved", "all"], default="include",
                    help="the works' final verdict at --stage (default include; all: every work of the stage)")
-    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris")
+    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris", help="default ris")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_export)
 
@@ -562,7 +572,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="draw the recall curve against random order (needs matplotlib)")
     p.set_defaults(func=cmd_simulate)
 
+    for choice in sub._choices_actions:      # each command's one line is also its --help description
+        command = sub.choices[choice.dest]
+        command.description = command.description or choice.help[0].upper() + choice.help[1:] + "."
     return parser
+
+
+def _protocol_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("protocol", help="the protocol file (TOML); the store lives beside it")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -573,6 +590,11 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"searchflow: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # the reader stopped early (`searchflow records ... | head`): what it read is all it wanted.
+        # Standard output now goes nowhere, so Python's flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         if exc.filename is None:            # not about a file the user named: a fault, shown whole
             raise
@@ -582,8 +604,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("searchflow: interrupted; every committed step is kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

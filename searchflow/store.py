@@ -346,13 +346,19 @@ class Store:
     @classmethod
     def open(cls, path: str | Path) -> "Store":
         path = Path(path)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:      # a missing folder, a directory, no permission
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
         conn.row_factory = sqlite3.Row
         try:
             # records are a few KB each: 16 KB pages store one in a page instead of a page and an
             # overflow page (a fifth off an import). Takes effect on a new store only.
             conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:   # cannot be opened or written: no such folder, read-only
+            conn.close()
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{path}: not a searchflow store ({exc})") from None
@@ -797,6 +803,9 @@ class Store:
         writes): what tells a cached derivation it is stale."""
         (version,) = self.conn.execute("PRAGMA data_version").fetchone()
         return version, self.conn.total_changes
+
+    def work_exists(self, work_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM work WHERE id = ?", (work_id,)).fetchone() is not None
 
     def is_current_work(self, work_id: int) -> bool:
         """A work counts while it has a member in a current search run (dedup may empty it)."""

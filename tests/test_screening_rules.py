@@ -171,7 +171,7 @@ def test_validation(project):
         decide(project, work, FT, "ann", "exclude")
     with pytest.raises(ScreeningError, match="exclude only"):
         decide(project, work, TA, "ann", "include", "wrong design")
-    with pytest.raises(ScreeningError, match="work 999 is not"):
+    with pytest.raises(ScreeningError, match="unknown work 999"):
         decide(project, 999, TA, "ann", "include")
     with pytest.raises(ScreeningError, match="unknown stage"):
         decide(project, work, "abstract", "ann", "include")
@@ -269,6 +269,35 @@ def test_resolution(project):
     assert sd.final_decision(s, p, w[0], TA).verdict == "exclude"
     with pytest.raises(ScreeningError, match="must decide"):
         sd.resolve_conflict(s, p, w[0], FT, "cat", "maybe")
+
+
+def test_a_second_resolver_needs_override_with_a_note_and_both_events_stay(project, run_cli):
+    s, p = project.store, project.protocol
+    w = _works(project, "database")
+    decide(project, w[0], TA, "ann", "include")
+    decide(project, w[0], TA, "bob", "exclude", "wrong design")
+    first = sd.resolve_conflict(s, p, w[0], TA, "cat", "exclude", "wrong design")
+    sd.unblind(s, p, TA, "ann")                       # the lead may now resolve too
+    protocol = str(p.path)
+    status, _, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                             "--verdict", "include")
+    assert status == 2 and "resolved as exclude (wrong design) by cat" in err and "--override" in err
+    status, _, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                             "--verdict", "include", "--override")
+    assert status == 2 and "needs a note" in err
+    assert sd.final_decision(s, p, w[0], TA).verdict == "exclude"          # refused: nothing changed
+    status, out, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                               "--verdict", "include", "--override", "--note", "full text shows link workers")
+    assert status == 0, err
+    assert f"overrides cat's resolution exclude (wrong design) (event {first})" in out
+    assert sd.final_decision(s, p, w[0], TA).verdict == "include"
+    rows = [r for r in csv.DictReader(run_cli("decisions", protocol)[1].splitlines()) if r["kind"] == "resolution"]
+    assert [(r["reviewer"], r["verdict"]) for r in rows] == [("cat", "exclude"), ("ann", "include")]
+    assert rows[1]["note"].endswith("full text shows link workers")
+    sd.resolve_conflict(s, p, w[0], TA, "ann", "maybe")      # correcting one's own resolution needs nothing
+    status, _, err = run_cli("resolve", protocol, "--work", "5000", "--stage", TA, "--resolver", "cat",
+                             "--verdict", "include")
+    assert status == 2 and err == "searchflow: error: unknown work 5000\n"
 
 
 def test_full_text_flow_through(project):

@@ -259,9 +259,15 @@ def record_decision(store: Store, protocol: Protocol, work_id: int, stage: str, 
     _check_stage(stage)
     _check_reviewer(protocol, reviewer)
     reason = _check_verdict(protocol, stage, verdict, reason)
+    _check_work(store, work_id)
+    return store.add_decision(work_id, stage, reviewer, "verdict", verdict, reason, (note or "").strip())
+
+
+def _check_work(store: Store, work_id: int) -> None:
+    if not store.work_exists(work_id):
+        raise ScreeningError(f"unknown work {work_id}")
     if not store.is_current_work(work_id):
         raise ScreeningError(f"work {work_id} is not in this project's current search runs")
-    return store.add_decision(work_id, stage, reviewer, "verdict", verdict, reason, (note or "").strip())
 
 
 def undo_last(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Decision | None:
@@ -600,20 +606,35 @@ def conflicts(store: Store, protocol: Protocol, stage: str, viewer: str | None =
 
 
 def resolve_conflict(store: Store, protocol: Protocol, work_id: int, stage: str, resolver: str,
-                     verdict: str, reason: str = "", note: str = "") -> int:
+                     verdict: str, reason: str = "", note: str = "", override: bool = False) -> int:
     """Record the final decision of a conflict (a third reviewer's or a consensus); returns its id.
-    Resolving a resolved work again corrects it: the latest resolution counts."""
+
+    A resolver may correct their own resolution (the latest counts). Another resolver's is
+    refused unless ``override`` is given with a note saying why: a resolution is never
+    replaced silently. Both events stay; the overriding one names the one it overrides."""
     _check_stage(stage)
     allowed = resolvers(protocol)
     if resolver not in allowed:
         raise ScreeningError(f"{resolver!r} may not resolve conflicts; resolvers are {', '.join(allowed) or 'none'}")
     check_can_view(store, protocol, stage, resolver)
     reason = _check_verdict(protocol, stage, verdict, reason, resolution=True)
+    note = (note or "").strip()
+    if override and not note:
+        raise ScreeningError("overriding a resolution needs a note saying why (--note)")
     with store.transaction():
+        _check_work(store, work_id)
         final = final_decision(store, protocol, work_id, stage)
         if final.status not in ("conflict", "resolved"):
             raise ScreeningError(f"work {work_id} has no conflict at {stage} (it is {final.status})")
-        return store.add_decision(work_id, stage, resolver, "resolution", verdict, reason, (note or "").strip())
+        other = final.resolution if final.resolution is not None and final.resolution.reviewer != resolver else None
+        if other is not None:
+            said = f"{other.verdict}{f' ({other.reason})' if other.reason else ''}"
+            if not override:
+                raise ScreeningError(
+                    f"work {work_id}: {stage} was resolved as {said} by {other.reviewer} on {other.time[:10]}; "
+                    f"to replace another resolver's decision give --override with a --note saying why")
+            note = f"overrides {other.reviewer}'s resolution {said} (event {other.id}): {note}"
+        return store.add_decision(work_id, stage, resolver, "resolution", verdict, reason, note)
 
 
 # ------------------------------------------------------------------ blinding
