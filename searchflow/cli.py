@@ -259,7 +259,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     first = Path(args.inputs[0])
     if len(args.inputs) == 1 and first.suffix.lower() == ".toml":
         return _dedup_project(args)
-    for option in ("review", "full", "same", "different", "undo"):
+    for option in ("review", "full", "same", "different", "undo", "history", "work", "reviewer"):
         if getattr(args, option):
             raise UserError(f"--{option} needs a protocol (PROTOCOL.toml), not export files")
     from .dedup.standalone import dedup_files, write_clusters
@@ -280,38 +280,81 @@ def _dedup_project(args: argparse.Namespace) -> int:
     from .dedup import review
     with Project.open(args.inputs[0]) as project:
         store = project.store
+        if args.reviewer is not None:          # checked first: a wrong name changes nothing
+            review.check_person(project.protocol, args.reviewer)
+        if args.work is not None and not args.history:
+            raise UserError("--work goes with --history")
         if args.same or args.different:
             pair, verdict = (args.same, "same") if args.same else (args.different, "different")
             if not args.reviewer:
                 raise UserError("--same/--different need --reviewer NAME")
-            review.decide_pair(store, project.protocol, tuple(pair), verdict, args.reviewer)
-            _say(f"records {pair[0]} and {pair[1]}: {verdict} ({args.reviewer})")
+            _say(review.decide_pair(store, project.protocol, tuple(pair), verdict, args.reviewer).describe())
             return 0
         if args.undo is not None:
             if not args.reviewer:
                 raise UserError("--undo needs --reviewer NAME")
-            moved = review.undo_merge(store, args.undo, args.reviewer)
-            _say(f"merge {args.undo} undone: records {', '.join(map(str, moved))} are a work of their own again")
+            event = store.merge_event(args.undo)
+            moved = review.undo_merge(store, args.undo, args.reviewer, project.protocol)
+            joined = event is not None and event["rule"] == "split"
+            _say(f"event {args.undo} undone: records {', '.join(map(str, moved))} "
+                 + (f"are in work {event['from_work']} again" if joined else "are a work of their own again")
+                 + f" (`searchflow dedup {args.inputs[0]} --history` lists the new events)")
             return 0
+        if args.history:
+            return _dedup_history(store, args.work)
         if args.review:
-            pairs = review.possible_pairs(store, project.protocol)
-            if not pairs:
-                _say("no possible duplicates to review")
-                return 0
-            header = ["pair", "score", "record", "work", "database", "year", "title"]
-            rows = []
-            for pair in pairs:
-                for side, record in (("a", pair.record_a), ("b", pair.record_b)):
-                    rows.append([f"{pair.id}{side}", "" if pair.score is None else f"{pair.score:.2f}",
-                                 str(record["id"]), str(record["work_id"]), record["database"],
-                                 str(record["year"] or ""), record["title"]])
-            _print_table(header, rows, widths={"title": 70})
-            _say(f"{len(pairs)} pairs; decide with: searchflow dedup {args.inputs[0]} "
-                 f"--same A B | --different A B --reviewer NAME")
-            return 0
+            return _dedup_review(project, args.inputs[0])
         summary = review.dedup_project(store, project.protocol, full=args.full)
         _say(summary.describe())
     return 0
+
+
+def _dedup_history(store, work: int | None) -> int:
+    """Every merge and split, newest last, with the event id `--undo` takes."""
+    from .dedup import review
+    events = review.merge_history(store, work_id=work)
+    if events.empty:
+        _say("no merges yet" if work is None else f"no merges into or out of work {work}")
+        return 0
+    _print_table(["event", "time", "who", "rule", "score", "record", "from work", "to work"],
+                 [[str(e.id), e.time[:19].replace("T", " "), e.actor, e.rule,
+                   "" if e.score != e.score or e.score is None else f"{e.score:.2f}",
+                   str(e.record_id), str(e.from_work), str(e.to_work)] for e in events.itertuples()])
+    _say("undo one with --undo EVENT --reviewer NAME (undoing a split merges the records back)")
+    return 0
+
+
+REVIEW_FIELDS = ("database", "title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid")
+
+
+def _dedup_review(project: Project, protocol: str) -> int:
+    """Each possible pair side by side, the fields a reviewer compares; '*' marks a difference."""
+    from .dedup import review
+    pairs = review.possible_pairs(project.store, project.protocol)
+    if not pairs:
+        _say("no possible duplicates to review")
+        return 0
+    for pair in pairs:
+        a, b = pair.record_a, pair.record_b
+        score = "" if pair.score is None else f", score {pair.score:.2f}"
+        _say(f"pair {pair.id}{score}")
+        rows = []
+        for name in REVIEW_FIELDS:
+            left, right = (_shown(record.get(name)) for record in (a, b))
+            rows.append([("* " if left.casefold() != right.casefold() else "  ") + name, left, right])
+        _print_table(["", f"record {a['id']} (work {a['work_id']})", f"record {b['id']} (work {b['work_id']})"],
+                     rows, widths={f"record {a['id']} (work {a['work_id']})": 60,
+                                   f"record {b['id']} (work {b['work_id']})": 60})
+        _say("")
+    _say(f"{len(pairs)} pairs; decide with: searchflow dedup {protocol} "
+         f"--same A B | --different A B --reviewer NAME")
+    return 0
+
+
+def _shown(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------ helpers
@@ -477,7 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "dedup", help="deduplicate a project's records, or export files to a clusters CSV",
-        description="searchflow dedup PROTOCOL [--review | --same A B | --different A B | --undo EVENT]; "
+        description="searchflow dedup PROTOCOL [--review | --history [--work ID] | --same A B | --different A B "
+                    "| --undo EVENT]; "
                     "or, without a project: searchflow dedup FILE... --out clusters.csv [--id-column COL]")
     p.add_argument("inputs", nargs="+", metavar="PROTOCOL|FILE",
                    help="the protocol (TOML), or export files to deduplicate without a project")
@@ -485,8 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="compare every record again, not only new ones")
     p.add_argument("--same", nargs=2, type=int, metavar=("A", "B"), help="records A and B are one work")
     p.add_argument("--different", nargs=2, type=int, metavar=("A", "B"), help="records A and B are different works")
-    p.add_argument("--undo", type=int, metavar="EVENT", help="reverse the merge with this merge_event id")
-    p.add_argument("--reviewer", help="who decides (--same, --different, --undo)")
+    p.add_argument("--undo", type=int, metavar="EVENT",
+                   help="reverse this event of --history: a merge splits again; a split (an undo) merges back")
+    p.add_argument("--history", action="store_true", help="list merges and splits: event id, who, rule and score")
+    p.add_argument("--work", type=int, metavar="ID", help="with --history: only events into or out of this work")
+    p.add_argument("--reviewer", help="who decides (--same, --different, --undo); one of the protocol's names")
     p.add_argument("--out", help="files mode: write the clusters CSV here (default: standard output)")
     p.add_argument("--id-column", help="files mode: the column (or tag) holding each record's id")
     p.set_defaults(func=cmd_dedup)

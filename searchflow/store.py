@@ -1018,6 +1018,11 @@ class Store:
             params.append(record_id)
         return self.conn.execute(sql + " ORDER BY id", params).fetchall()
 
+    def last_merge_events(self, count: int) -> list[int]:
+        """The ids of the latest ``count`` merge events, oldest first (what a move just wrote)."""
+        rows = self.conn.execute("SELECT id FROM merge_event ORDER BY id DESC LIMIT ?", (count,)).fetchall()
+        return [row[0] for row in reversed(rows)]
+
     def merge_event(self, event_id: int) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM merge_event WHERE id = ?", (event_id,)).fetchone()
 

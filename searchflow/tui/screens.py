@@ -365,12 +365,14 @@ class ConflictScreen(BaseScreen):
 # ------------------------------------------------------------------ duplicate review
 
 class DuplicateScreen(BaseScreen):
-    """Possible duplicate pairs side by side, differing fields highlighted: s same, d different."""
+    """Possible duplicate pairs side by side, differing fields highlighted: s same, d different,
+    u takes back the latest verdict given here."""
 
     SCREEN_NAME = "duplicate review"
     BINDINGS = [
         Binding("s", "pair('same')", "Same", id="same"),
         Binding("d", "pair('different')", "Different", id="different"),
+        Binding("u", "undo_pair", "Undo", id="undo"),
         Binding("left", "move(-1)", "Prev", id="previous"),
         Binding("right", "move(1)", "Next", id="next"),
     ]
@@ -434,6 +436,21 @@ class DuplicateScreen(BaseScreen):
             return
         self.notify(f"pair marked {verdict}", timeout=3)
         self.reload()
+
+    def action_undo_pair(self) -> None:
+        try:
+            undone = self.app.duplicates.undo()
+        except DedupError as error:
+            self.refuse(error)
+            return
+        if undone is None:
+            self.notify("no pair verdict to undo on this screen", timeout=3)
+            return
+        self.notify(f"'{undone.verdict}' on records {undone.records[0]} and {undone.records[1]} undone", timeout=3)
+        self.reload()
+        self.index = next((i for i, pair in enumerate(self.pairs)
+                           if {pair.record_a["id"], pair.record_b["id"]} == set(undone.records)), self.index)
+        self.show_current()
 
 
 def _field(record: Any, name: str) -> str:
