@@ -57,6 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(line)
         totals = project.store.counts()
         _say(f"{project.protocol.title}: {totals['records']} records in {totals['works']} works")
+        _say(report.summary)
     return 0
 
 

@@ -804,6 +804,16 @@ class Store:
         (version,) = self.conn.execute("PRAGMA data_version").fetchone()
         return version, self.conn.total_changes
 
+    def last_work_id(self) -> int:
+        (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM work").fetchone()
+        return last
+
+    def current_work_ids_after(self, work_id: int) -> set[int]:
+        """Current works made after ``work_id``: what an import brought (dedup may have emptied some)."""
+        return {row[0] for row in self.conn.execute(
+            """SELECT DISTINCT s.work_id FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1 AND s.work_id > ?""", (work_id,))}
+
     def work_exists(self, work_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM work WHERE id = ?", (work_id,)).fetchone() is not None
 
