@@ -121,10 +121,13 @@ def cmd_searches(args: argparse.Namespace) -> int:
         if not states:
             _say("no search runs yet: run `searchflow run PROTOCOL`")
             return 0
+        missing = searches.protocol_ids(project.protocol) - {s.search_id for s in states}
         _print_table(["search", "v", "database", "method", "records", "counted"],
                      [[s.search_id, f"{s.version}" + (f"/{s.versions}" if s.versions > 1 else ""), s.database,
                        s.method, str(s.records), "yes" if s.counted else f"no: {s.why}"] for s in states],
                      widths={"counted": 70})
+        for search_id in sorted(missing):
+            _say(f"not yet run: {search_id}")
     return 0
 
 
@@ -422,6 +425,10 @@ def cmd_flow(args: argparse.Namespace) -> int:
     """A flow report (PRISMA diagram, counts, PRISMA-S search table) to a file or standard output."""
     from .flow.outputs import render_format
     with Project.open(args.protocol) as project:
+        stale = searches.unreconciled(project.store, project.protocol)
+        if stale:
+            print(f"warning: the store does not count searches as the protocol says ({', '.join(stale)}); "
+                  f"`searchflow run {args.protocol}` reconciles them", file=sys.stderr)
         text = render_format(project.store, project.protocol, args.format, args.out)
         _write_or_print(text, args.out)
         if args.out:

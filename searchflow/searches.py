@@ -105,6 +105,11 @@ def status_lines(store: Store, protocol: Protocol) -> list[str]:
     return lines + not_counted_lines(store, protocol)
 
 
+def unreconciled(store: Store, protocol: Protocol) -> list[str]:
+    """Searches whose counting differs from what the protocol says until the next run."""
+    return [state.search_id for state in list_searches(store, protocol) if state.counted != state.in_protocol]
+
+
 def reconcile(store: Store, protocol: Protocol) -> Reconciliation:
     """Count the protocol's searches and no others: a counted search the protocol no longer
     names stops counting; a search it names again counts again. Call inside a transaction."""

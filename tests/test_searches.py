@@ -66,6 +66,9 @@ def test_a_search_no_longer_in_the_protocol_is_kept_but_not_counted(tmp_path, ca
     (tmp_path / "exports" / "respiratory.ris").write_text(MEDLINE + "\n", encoding="utf-8")
     protocol.write_text(protocol.read_text(encoding="utf-8").replace('id = "cyto"', 'id = "respiratory"')
                         .replace("exports/cyto.ris", "exports/respiratory.ris"), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["flow", str(protocol), "--format", "json"]) == 0           # before the run: said
+    assert "does not count searches as the protocol says (cyto)" in capsys.readouterr().err
     assert main(["run", str(protocol)]) == 0
     out = capsys.readouterr().out
     assert "cyto: not in the protocol, no longer counted" in out
