@@ -11,7 +11,9 @@ import csv
 import os
 import sys
 from contextlib import contextmanager
+from itertools import zip_longest
 from pathlib import Path
+from textwrap import wrap
 from typing import Iterator, TextIO
 
 from . import __version__, searches
@@ -300,8 +302,9 @@ def _dedup_project(args: argparse.Namespace) -> int:
             event = store.merge_event(args.undo)
             moved = review.undo_merge(store, args.undo, args.reviewer, project.protocol)
             joined = event is not None and event["rule"] == "split"
-            _say(f"event {args.undo} undone: records {', '.join(map(str, moved))} "
-                 + (f"are in work {event['from_work']} again" if joined else "are a work of their own again")
+            which = f"record {moved[0]} is" if len(moved) == 1 else f"records {', '.join(map(str, moved))} are"
+            _say(f"event {args.undo} undone: {which} "
+                 + (f"in work {event['from_work']} again" if joined else "a work of their own again")
                  + f" (`searchflow dedup {args.inputs[0]} --history` lists the new events)")
             return 0
         if args.history:
@@ -345,7 +348,11 @@ def _dedup_review(project: Project, protocol: str) -> int:
         rows = []
         for name in REVIEW_FIELDS:
             left, right = (_shown(record.get(name)) for record in (a, b))
-            rows.append([("* " if left.casefold() != right.casefold() else "  ") + name, left, right])
+            label = ("* " if left.casefold() != right.casefold() else "  ") + name
+            # long values wrap onto lines of their own: a reviewer compares titles whole
+            for line, (l_part, r_part) in enumerate(zip_longest(wrap(left, 56) or [""], wrap(right, 56) or [""],
+                                                                fillvalue="")):
+                rows.append([label if line == 0 else "", l_part, r_part])
         _print_table(["", f"record {a['id']} (work {a['work_id']})", f"record {b['id']} (work {b['work_id']})"],
                      rows, widths={f"record {a['id']} (work {a['work_id']})": 60,
                                    f"record {b['id']} (work {b['work_id']})": 60})

@@ -340,7 +340,7 @@ def test_merges_are_listed_undone_redone_and_decided_again(tmp_path, capsys):
         assert (split["rule"], split["actor"], split["record_id"]) == ("split", "alice", moved)
     # the undo is itself an event of the history, and undoing it merges the records back
     assert main(["dedup", str(protocol), "--undo", str(split["id"]), "--reviewer", "bob"]) == 0
-    assert f"are in work {first['to_work']} again" in capsys.readouterr().out
+    assert f"record {moved} is in work {first['to_work']} again" in capsys.readouterr().out
     with Project.open(protocol) as project:
         assert moved in project.store.work_member_ids(first["to_work"])
         review.dedup_project(project.store, project.protocol, full=True)          # and it stays merged
