@@ -248,7 +248,7 @@ def test_cli_dedup_protocol_review_and_verdicts(tmp_path, capsys):
     capsys.readouterr()
     assert main(["dedup", str(protocol), "--review"]) == 0
     out = capsys.readouterr().out
-    assert "how and why it works" in out and "1 pairs" in out
+    assert "realist review of how and why" in out and "1 pairs" in out
     (pair,) = review.possible_pairs(Project.open(protocol).store)
     a, b = pair.record_a["id"], pair.record_b["id"]
     assert main(["dedup", str(protocol), "--same", str(a), str(b)]) == 2
