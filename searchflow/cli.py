@@ -148,7 +148,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
             _say(f"{args.import_file}: imported {added} new decision events "
                  f"({len(rows) - added} already present)")
             return 0
-        rows = decisions.export_decisions(project.store)
+        own = decisions.shown_verdicts(project.store, project.protocol, decisions.STAGES, args.lead, args.reviewer)
+        rows = decisions.export_decisions(project.store, own)
         with _output(args.out) as out:
             decisions.write_decisions_csv(rows, out)
     return 0
@@ -158,6 +159,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
         width = max([2] + [len(c.decisions) for c in found])
         header = ["stage", "work", "title"]
@@ -188,6 +190,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from .screening import agreement, decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
         if args.json:
             print(json.dumps([p.as_dict() for p in pairs], indent=2))
@@ -293,6 +296,13 @@ def _search_date(value: str) -> str:
     return value
 
 
+def _blinding_options(parser: argparse.ArgumentParser) -> None:
+    """Who is asking, for output that shows verdicts while a stage is blinded."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--lead", metavar="NAME", help="the protocol's lead: every reviewer's verdicts, even while blinded")
+    who.add_argument("--reviewer", metavar="NAME", help="a reviewer: only your own verdicts while a stage is blinded")
+
+
 def _print_table(header: list[str], rows: list[list[str]], out=None, widths: dict[str, int] | None = None) -> None:
     out = out or sys.stdout
     widths = widths or {}
@@ -354,9 +364,11 @@ def cmd_flow(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
-    from .flow.export import export
+    from .flow.export import export, stages_up_to
+    from .screening.decisions import shown_verdicts
     with Project.open(args.protocol) as project:
-        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format)
+        own = shown_verdicts(project.store, project.protocol, stages_up_to(args.stage), args.lead, args.reviewer)
+        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format, own)
         _write_or_print(text, args.out)
         if args.out:
             _say(f"wrote {count} works ({args.stage}, {args.verdict}) as {args.format}: {args.out}")
@@ -452,18 +464,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of standard output")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="merge the events of a decisions CSV (skips events already present)")
+    _blinding_options(p)
     p.set_defaults(func=cmd_decisions)
 
     p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
     p.add_argument("protocol")
     p.add_argument("--stage", choices=("title_abstract", "full_text"))
     p.add_argument("--format", choices=["csv", "table"], default="table")
+    _blinding_options(p)
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
     p.add_argument("protocol")
     p.add_argument("--stage", choices=("title_abstract", "full_text"))
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _blinding_options(p)
     p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
@@ -512,6 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the works' final verdict at --stage (default include; all: every work of the stage)")
     p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris")
     p.add_argument("--out", help="write to this file instead of standard output")
+    _blinding_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("simulate", help="replay screening of a labelled CSV with prioritisation (WSS@95, RRF@10)")
