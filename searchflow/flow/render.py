@@ -433,6 +433,15 @@ def markdown(flow: Flow, title: str, review_type: str, rameses: dict | None = No
                 ["dbr_excluded", "Reports excluded (databases and registers)", p.dbr.excluded_total])
     rows.insert(next(i for i, r in enumerate(rows) if r[0] == "new_studies"),
                 ["other_excluded", "Reports excluded (other)", p.other.excluded_total])
+    # mid-review, the boxes that close the arithmetic, where the diagram shows them
+    for after, field_, box, count in (
+            ("records_excluded", "awaiting_screening", "Awaiting a screening decision (databases and registers)",
+             p.awaiting_screening),
+            ("dbr_notretrieved_reports", "dbr_awaiting", "Awaiting a full-text decision (databases and registers)",
+             p.dbr.awaiting),
+            ("other_notretrieved_reports", "other_awaiting", "Awaiting a full-text decision (other)", p.other.awaiting)):
+        if count:
+            rows.insert(next(i for i, r in enumerate(rows) if r[0] == after) + 1, [field_, box, count])
     out += _table(["field", "box", "n"], rows)
     if p.awaiting_screening or p.dbr.awaiting or p.other.awaiting or p.other_awaiting_screening:
         out += ["", "Still in progress: "
@@ -443,7 +452,7 @@ def markdown(flow: Flow, title: str, review_type: str, rameses: dict | None = No
                   [[k, "database", v] for k, v in p.databases.items()]
                   + [[k, "register", v] for k, v in p.registers.items()])
     if p.excluded_reasons:
-        out += ["", "### Records excluded at title/abstract, by reason given", ""]
+        out += ["", "### Records excluded at title/abstract, by reason", ""]
         out += _table(["reason", "records"], [[k, v] for k, v in p.excluded_reasons.items()])
     for label, column in (("databases and registers", p.dbr), ("other methods", p.other)):
         if column.excluded:
