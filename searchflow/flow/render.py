@@ -344,7 +344,15 @@ _TEMPLATE = [
     ("identification", "node1", "identification", "Blue identification box", "Identification"),
     ("screening", "node2", "screening", "Blue screening box", "Screening"),
     ("included", "node3", "included", "Blue included box", "Included"),
+    # PRISMA_data() reads these two; searchflow does not know which studies enter a meta-analysis: 0
+    ("total_studies_ma", "node23", "box17", "Total studies included in meta-analysis",
+     "Total studies included in meta-analysis"),
+    ("total_reports_ma", "NA", "box17", "Reports of total included studies in meta-analysis",
+     "Reports of total included studies in meta-analysis"),
 ]
+# The template's value for a list with nothing in it: the package reads an empty list as a number.
+EMPTY_LISTS = {"database_specific_results": "Database 1, xxx; Database 2, xxx; Database 3, xxx",
+               "register_specific_results": "Register 1, xxx; Register 2, xxx; Register 3, xxx"}
 CSV_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 
 # The R package has three other-methods rows; the rest of our methods join the nearest one.
@@ -373,8 +381,10 @@ def prisma_values(p: Prisma) -> dict[str, str]:
         other[_OTHER_ROWS[method]] += count
     values = {
         "previous_studies": p.previous_studies or 0, "previous_reports": p.previous_reports or 0,
-        "database_results": sum(p.databases.values()), "database_specific_results": _pair_list(p.databases),
-        "register_results": sum(p.registers.values()), "register_specific_results": _pair_list(p.registers),
+        "database_results": sum(p.databases.values()),
+        "database_specific_results": _pair_list(p.databases) or EMPTY_LISTS["database_specific_results"],
+        "register_results": sum(p.registers.values()),
+        "register_specific_results": _pair_list(p.registers) or EMPTY_LISTS["register_specific_results"],
         **other,
         "duplicates": p.duplicates, "excluded_automatic": p.automation, "excluded_other": p.removed_other,
         "records_screened": p.screened, "records_excluded": p.excluded,
