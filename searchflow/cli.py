@@ -207,7 +207,22 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from .screening import decisions
+    if args.from_csv:
+        given = [f"--{name}" for name in ("work", "stage", "verdict", "reason") if getattr(args, name) is not None]
+        if given:
+            raise UserError(f"{', '.join(given)}: the file's columns give these with --from-csv")
+    else:
+        missing = [f"--{name}" for name in ("work", "stage", "resolver", "verdict") if getattr(args, name) is None]
+        if missing:
+            raise UserError(f"resolve needs {', '.join(missing)} (or --from-csv FILE for many)")
     with Project.open(args.protocol) as project:
+        if args.from_csv:
+            rows, lines = decisions.read_resolutions_csv(args.from_csv)
+            resolved, left_open = decisions.resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                              args.from_csv, args.resolver or "", args.note or "")
+            _say(f"{args.from_csv}: {resolved} conflicts resolved"
+                 + (f"; {left_open} rows without a verdict left open" if left_open else ""))
+            return 0
         decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
                                    args.verdict, reason=args.reason or "", note=args.note or "")
         _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver}")
@@ -481,14 +496,17 @@ def build_parser() -> argparse.ArgumentParser:
     _blinding_options(p)
     p.set_defaults(func=cmd_agreement)
 
-    p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
+    p = sub.add_parser("resolve", help="record the final decision of a screening conflict, or of many from a CSV")
     p.add_argument("protocol")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
-    p.add_argument("--resolver", required=True)
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True)
+    p.add_argument("--work", type=int)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"))
+    p.add_argument("--resolver", help="who resolves (with --from-csv: for rows without a resolver)")
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"])
     p.add_argument("--reason", help="exclusion reason from the protocol's list")
-    p.add_argument("--note")
+    p.add_argument("--note", help="a note (with --from-csv: for rows without one)")
+    p.add_argument("--from-csv", metavar="FILE",
+                   help="resolve every row with a verdict (columns work, stage, verdict, reason, resolver, note; "
+                        "`conflicts --format csv` with these added); all rows or none")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")

@@ -826,6 +826,12 @@ def write_decisions_csv(rows: list[dict], out) -> None:
 
 def read_decisions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
     """Rows of a decisions CSV and the line each starts on (notes may span lines)."""
+    return _read_csv(path, ("work", "reviewer", "stage", "verdict"), CSV_COLUMNS[:7], "a decisions CSV")
+
+
+def _read_csv(path: str | Path, required: tuple[str, ...], expected: tuple[str, ...],
+              what: str) -> tuple[list[dict], list[int]]:
+    """Rows of a CSV with these columns at least, and the line each starts on."""
     path = Path(path)
     if not path.exists():
         raise ScreeningError(f"{path}: file not found")
@@ -833,16 +839,16 @@ def read_decisions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = [c for c in ("work", "reviewer", "stage", "verdict") if c not in (reader.fieldnames or [])]
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
-                raise ScreeningError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS[:7])}")
+                raise ScreeningError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {', '.join(expected)}")
             start = reader.line_num + 1
             for row in reader:
                 rows.append(row)
                 lines.append(start)
                 start = reader.line_num + 1
     except UnicodeDecodeError:
-        raise ScreeningError(f"{path}: not UTF-8 text; expected a decisions CSV") from None
+        raise ScreeningError(f"{path}: not UTF-8 text; expected {what}") from None
     except csv.Error as exc:
         raise ScreeningError(f"{path}: not a readable CSV: {exc}") from None
     return rows, lines
@@ -923,3 +929,46 @@ def import_decisions(store: Store, protocol: Protocol, rows: Iterable[dict], sou
             present_untimed.add(key)
             added += 1
     return added
+
+
+# ------------------------------------------------------------------ resolutions in bulk
+
+RESOLUTION_COLUMNS = ("work", "stage", "verdict", "reason", "resolver", "note")
+
+
+def read_resolutions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
+    """Rows of a resolutions CSV (columns :data:`RESOLUTION_COLUMNS`; ``conflicts --format csv``
+    with these added is one) and the line each starts on."""
+    return _read_csv(path, ("work", "stage", "verdict"), RESOLUTION_COLUMNS, "a resolutions CSV")
+
+
+def resolve_conflicts(store: Store, protocol: Protocol, rows: list[dict], lines: list[int], source: str,
+                      resolver: str = "", note: str = "") -> tuple[int, int]:
+    """Resolve many conflicts at once, each row through :func:`resolve_conflict` (so every rule of a
+    single resolution holds), all in one transaction: a bad row refuses the whole file, naming
+    ``source`` and its line. ``resolver`` and ``note`` stand in where a row leaves them empty. A
+    row without a verdict is a conflict still open. Returns (resolved, left open)."""
+    resolved, left_open, seen = 0, 0, {}
+    with store.transaction():
+        for line, raw in zip(lines, rows):
+            row = {key: (raw.get(key) or "").strip() for key in RESOLUTION_COLUMNS}
+            if not row["verdict"]:
+                left_open += 1
+                continue
+            try:
+                if not row["work"].isdigit():
+                    raise ScreeningError(f"work {row['work']!r}: expected a work number")
+                _check_stage(row["stage"])
+                key = (int(row["work"]), row["stage"])
+                if key in seen:
+                    raise ScreeningError(f"work {key[0]} at {key[1]} is resolved on line {seen[key]} already")
+                seen[key] = line
+                who = row["resolver"] or resolver
+                if not who:
+                    raise ScreeningError("no resolver: fill in the resolver column or give --resolver NAME")
+                resolve_conflict(store, protocol, key[0], key[1], who, row["verdict"], reason=row["reason"],
+                                 note=row["note"] or note)
+            except ScreeningError as exc:
+                raise ScreeningError(f"{source}:{line}: {exc}") from None
+            resolved += 1
+    return resolved, left_open
