@@ -263,9 +263,8 @@ class ScreeningScreen(BaseScreen):
             except decisions.ScreeningError as error:
                 self.refuse(error)
                 return
-            shown = chosen.describe()
-            self.notify(f"filter {shown}: {self.session.listed} works" if shown else
-                        f"no filter: {self.session.listed} works", timeout=3)
+            listed = f"{self.session.listed} work{'s' * (self.session.listed != 1)}"
+            self.notify(f"filter {chosen.describe()}: {listed}" if chosen else f"no filter: {listed}", timeout=3)
             self.show_current()
 
         self.app.push_screen(TextPrompt(f"Filter: {filters.SYNTAX}; empty: every work",
