@@ -184,7 +184,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
             _say(f"{args.import_file}: imported {added} new decision events "
                  f"({len(rows) - added} already present)")
             return 0
-        rows = decisions.export_decisions(project.store)
+        own = decisions.shown_verdicts(project.store, project.protocol, decisions.STAGES, args.lead, args.reviewer)
+        rows = decisions.export_decisions(project.store, own)
         with _output(args.out) as out:
             decisions.write_decisions_csv(rows, out)
     return 0
@@ -194,6 +195,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
         width = max([2] + [len(c.decisions) for c in found])
         header = ["stage", "work", "title"]
@@ -224,6 +226,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from .screening import agreement, decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
         if args.json:
             print(json.dumps([p.as_dict() for p in pairs], indent=2))
@@ -240,7 +243,23 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from .screening import decisions
+    if args.from_csv:
+        given = [f"--{name}" for name in ("work", "stage", "verdict", "reason") if getattr(args, name) is not None]
+        given += ["--override"] if args.override else []
+        if given:
+            raise UserError(f"{', '.join(given)}: the file's columns give these with --from-csv")
+    else:
+        missing = [f"--{name}" for name in ("work", "stage", "resolver", "verdict") if getattr(args, name) is None]
+        if missing:
+            raise UserError(f"resolve needs {', '.join(missing)} (or --from-csv FILE for many)")
     with Project.open(args.protocol) as project:
+        if args.from_csv:
+            rows, lines = decisions.read_resolutions_csv(args.from_csv)
+            resolved, left_open = decisions.resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                              args.from_csv, args.resolver or "", args.note or "")
+            _say(f"{args.from_csv}: {resolved} conflicts resolved"
+                 + (f"; {left_open} rows without a verdict left open" if left_open else ""))
+            return 0
         event = decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
                                            args.verdict, reason=args.reason or "", note=args.note or "",
                                            override=args.override)
@@ -380,6 +399,13 @@ def _search_date(value: str) -> str:
     return value
 
 
+def _blinding_options(parser: argparse.ArgumentParser) -> None:
+    """Who is asking, for output that shows verdicts while a stage is blinded."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--lead", metavar="NAME", help="the protocol's lead: every reviewer's verdicts, even while blinded")
+    who.add_argument("--reviewer", metavar="NAME", help="a reviewer: only your own verdicts while a stage is blinded")
+
+
 def _print_table(header: list[str], rows: list[list[str]], out=None, widths: dict[str, int] | None = None) -> None:
     out = out or sys.stdout
     widths = widths or {}
@@ -445,9 +471,11 @@ def cmd_flow(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
-    from .flow.export import export
+    from .flow.export import export, stages_up_to
+    from .screening.decisions import shown_verdicts
     with Project.open(args.protocol) as project:
-        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format)
+        own = shown_verdicts(project.store, project.protocol, stages_up_to(args.stage), args.lead, args.reviewer)
+        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format, own)
         _write_or_print(text, args.out)
         if args.out:
             _say(f"wrote {count} works ({args.stage}, {args.verdict}) as {args.format}: {args.out}")
@@ -559,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of standard output")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="merge the events of a decisions CSV (skips events already present)")
+    _blinding_options(p)
     p.set_defaults(func=cmd_decisions)
 
     p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
@@ -566,25 +595,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="csv: with notes, for a spreadsheet; table: to read (default)")
+    _blinding_options(p)
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
     _protocol_argument(p)
     p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _blinding_options(p)
     p.set_defaults(func=cmd_agreement)
 
-    p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
+    p = sub.add_parser("resolve", help="record the final decision of a screening conflict, or of many from a CSV")
     _protocol_argument(p)
-    p.add_argument("--work", type=int, required=True, help="the work in conflict (its id in `conflicts`)")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True, help="the stage of the conflict")
-    p.add_argument("--resolver", required=True, help="who resolves: a resolver, the lead, or a reviewer once unblinded")
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True,
-                   help="the final decision")
+    p.add_argument("--work", type=int, help="the work in conflict (its id in `conflicts`)")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="the stage of the conflict")
+    p.add_argument("--resolver", help="who resolves: a resolver, the lead, or a reviewer once unblinded "
+                                      "(with --from-csv: for rows without a resolver)")
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], help="the final decision")
     p.add_argument("--reason", help="exclusion reason from the protocol's list")
-    p.add_argument("--note", help="why; kept with the event (needed with --override)")
+    p.add_argument("--note", help="why; kept with the event (needed with --override; with --from-csv: for rows "
+                                  "without one)")
     p.add_argument("--override", action="store_true",
                    help="replace another resolver's resolution (both events are kept); needs --note")
+    p.add_argument("--from-csv", metavar="FILE",
+                   help="resolve every row with a verdict (columns work, stage, verdict, reason, resolver, note; "
+                        "`conflicts --format csv` with these added); all rows or none")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
@@ -624,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the works' final verdict at --stage (default include; all: every work of the stage)")
     p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris", help="default ris")
     p.add_argument("--out", help="write to this file instead of standard output")
+    _blinding_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("simulate", help="replay screening of a labelled CSV with prioritisation (WSS@95, RRF@10)")

@@ -856,6 +856,20 @@ class Store:
                 texts[work_id] = (max(old_title, title, key=len), max(old_abstract, abstract, key=len))
         return texts
 
+    def work_search_texts(self, work_ids: Iterable[int]) -> dict[int, tuple[frozenset[str], str]]:
+        """work id -> (the searches that found it, its members' titles, abstracts and keywords as
+        one text), for filtering a screening list."""
+        wanted = {int(w) for w in work_ids}
+        searches: dict[int, set[str]] = {}
+        texts: dict[int, list[str]] = {}
+        for work_id, search, title, abstract, keywords in self.conn.execute(
+                """SELECT s.work_id, r.search_id, s.title, s.abstract, s.keywords FROM source_record s
+                   JOIN search_run r ON r.id = s.run_id WHERE r.is_current = 1"""):
+            if work_id in wanted:
+                searches.setdefault(work_id, set()).add(search)
+                texts.setdefault(work_id, []).extend([title, abstract, "; ".join(json.loads(keywords))])
+        return {w: (frozenset(searches[w]), "\n".join(texts[w])) for w in searches}
+
     def work_records(self, work_id: int) -> list[dict]:
         """A work's current members with their search run, JSON fields decoded."""
         rows = self.conn.execute(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..protocol import Protocol, ProtocolError
-from ..screening import decisions, prioritise
+from ..screening import decisions, filters, prioritise
 from ..store import Store
 
 PRIORITISED, AS_IMPORTED, RANDOM = "prioritised", "as imported", "random"
@@ -92,6 +92,8 @@ class ScreeningSession:
         self.screens = reviewer in protocol.screening.reviewers or reviewer not in decisions.resolvers(protocol)
         self.imported: list[int] = (list(decisions.assigned_works(store, protocol, reviewer, stage))
                                     if self.screens else [])
+        self.filter = filters.Filter()
+        self._listed: set[int] | None = None      # the works the filter lets through (None: no filter)
         self.verdicts: dict[int, MyVerdict] = {}
         self._decided: list[int] = []        # works with a standing verdict, in the order decided
         self._screened = 0
@@ -119,7 +121,27 @@ class ScreeningSession:
         self._summaries.clear()
         self._reload_verdicts()
         self._stop_ranker()                  # the works changed: the model's texts are stale
+        self._apply_filter()
         self._arrange(current)
+
+    # ------------------------------------------------------------ filter
+
+    def set_filter(self, text: str) -> filters.Filter:
+        """Narrow the list to the works a typed filter lets through (see
+        :mod:`searchflow.screening.filters`); empty text shows every work again. A bad filter
+        raises ScreeningError and changes nothing."""
+        chosen = filters.parse(text, self.store)
+        current, self.filter = self.work_id, chosen
+        self._apply_filter()
+        self._arrange(current)
+        return chosen
+
+    def _apply_filter(self) -> None:
+        self._listed = (set(filters.matching(self.store, self.protocol, self.reviewer, self.stage,
+                                             self.imported, self.filter)) if self.filter else None)
+
+    def _shown_order(self, works: list[int]) -> list[int]:
+        return works if self._listed is None else [w for w in works if w in self._listed]
 
     # ------------------------------------------------------------ order
 
@@ -139,19 +161,20 @@ class ScreeningSession:
         """Lay the works out in the chosen order and show ``current`` (else the first unscreened)."""
         self._frontier = None
         if self.order == RANDOM:
-            self.work_ids = list(self.imported)
+            shuffled = list(self.imported)      # shuffled whole, then filtered: a filter keeps the order
             seed = str(self.protocol.screening.extra.get("seed", "searchflow"))
-            random.Random(f"{seed}:{self.reviewer}:{self.stage}").shuffle(self.work_ids)
+            random.Random(f"{seed}:{self.reviewer}:{self.stage}").shuffle(shuffled)
+            self.work_ids = self._shown_order(shuffled)
         elif self.order == PRIORITISED:
             # Decided works first, in the order decided (so "previous" walks back through them);
             # the rest follow, to be placed one by one from the newest ranking.
-            decided = [w for w in self._decided if w in self.verdicts]
+            decided = self._shown_order([w for w in self._decided if w in self.verdicts])
             placed = set(decided)
-            self.work_ids = decided + [w for w in self.imported if w not in placed]
+            self.work_ids = decided + [w for w in self._shown_order(self.imported) if w not in placed]
             self._shown, self._frontier, self._cursor = placed, len(decided), 0
             self._start_ranker()
         else:
-            self.work_ids = list(self.imported)
+            self.work_ids = self._shown_order(self.imported)
         self._position_of = {work_id: i for i, work_id in enumerate(self.work_ids)}
         if current is None or not self.go_to_work(current):
             following = self.next_unscreened(-1, wrap=False)
@@ -177,14 +200,16 @@ class ScreeningSession:
         work_id = None
         ranker = self._ranker
         ranking = ranker.ranking() if ranker is not None and self._index_of else None
+        listed = self._position_of              # the works the filter lets through
         if ranking:
             works, shown = self._model_works, self._shown
             for index in ranking:                # trained a decision or two ago at most
-                if works[index] not in shown:
+                if works[index] not in shown and works[index] in listed:
                     work_id = works[index]
                     break
         if work_id is None:                      # no ranking yet (or it is used up): import order
-            while self._cursor < len(self.imported) and self.imported[self._cursor] in self._shown:
+            while self._cursor < len(self.imported) and (self.imported[self._cursor] in self._shown
+                                                         or self.imported[self._cursor] not in listed):
                 self._cursor += 1
             if self._cursor < len(self.imported):
                 work_id = self.imported[self._cursor]
@@ -277,6 +302,11 @@ class ScreeningSession:
 
     @property
     def assigned(self) -> int:
+        return len(self.imported)
+
+    @property
+    def listed(self) -> int:
+        """Works in the list as shown (all assigned works, unless a filter narrows it)."""
         return len(self.work_ids)
 
     @property
