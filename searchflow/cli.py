@@ -321,9 +321,10 @@ def _dedup_project(args: argparse.Namespace) -> int:
             event = store.merge_event(args.undo)
             moved = review.undo_merge(store, args.undo, args.reviewer, project.protocol)
             joined = event is not None and event["rule"] == "split"
-            which = f"record {moved[0]} is" if len(moved) == 1 else f"records {', '.join(map(str, moved))} are"
+            one = len(moved) == 1
+            which = f"record {moved[0]} is" if one else f"records {', '.join(map(str, moved))} are"
             _say(f"event {args.undo} undone: {which} "
-                 + (f"in work {event['from_work']} again" if joined else "a work of their own again")
+                 + (f"in work {event['from_work']} again" if joined else f"a work of {'its' if one else 'their'} own again")
                  + f" (`searchflow dedup {args.inputs[0]} --history` lists the new events)")
             return 0
         if args.history:

@@ -334,7 +334,7 @@ def test_merges_are_listed_undone_redone_and_decided_again(tmp_path, capsys):
     assert _store_rows(protocol) == before
 
     assert main(["dedup", str(protocol), "--undo", str(first["id"]), "--reviewer", "alice"]) == 0
-    assert "a work of their own again" in capsys.readouterr().out
+    assert f"record {moved} is a work of its own again" in capsys.readouterr().out
     with Project.open(protocol) as project:
         split = project.store.merge_events()[-1]
         assert (split["rule"], split["actor"], split["record_id"]) == ("split", "alice", moved)
