@@ -152,7 +152,8 @@ def rename(store: Store, protocol: Protocol, old: str, new: str) -> SearchState:
         if store.latest_run(old) is None:
             raise SearchesError(f"unknown search {old!r}; `searchflow searches {protocol.path}` lists them")
         if store.latest_run(new) is not None:
-            raise SearchesError(f"search {new!r} is already in the store; retire or rename it first")
+            raise SearchesError(f"search {new!r} is already in the store; to give its id to {old!r}, rename it "
+                                f"first (e.g. --rename {new} {new}-superseded): it is kept, not counted")
         store.rename_search(old, new, actor="searches")
         counts = new in protocol_ids(protocol)
         if bool(store.current_run(new)) != counts:

@@ -111,6 +111,7 @@ def test_searches_lists_renames_and_retires(tmp_path, capsys):
     assert main(["searches", str(protocol), "--rename", "nope", "x"]) == 2
     assert "unknown search 'nope'" in capsys.readouterr().err
     assert main(["searches", str(protocol), "--rename", "embase", "respiratory"]) == 2
+    assert "rename it first (e.g. --rename respiratory respiratory-superseded)" in capsys.readouterr().err
     assert table_rows(protocol, "SELECT * FROM search_run") == before
 
     # an ad hoc import: kept, not counted, with the table that brings it into the protocol
