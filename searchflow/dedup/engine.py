@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..progress import progress
 from .block import candidate_pairs
 from .cluster import ConsistentClusters, cluster_numbers, representatives
 from .decide import DISTINCT, DUPLICATE, POSSIBLE, Thresholds, Vetoes, decide
@@ -21,6 +22,8 @@ from .normalise import INPUT_COLUMNS, completeness, prepare
 from .score import compare
 
 UNIQUE = "unique"
+# Candidate pairs compared at a time: a chunk's field similarities take some 100 MB at most.
+CHUNK_PAIRS = 250_000
 # Strongest first: identifiers, then reviewer-free fuzzy rules by score.
 _RULE_ORDER = {"reviewer": 0, "exact:doi": 1, "exact:pmid": 2, "exact:pmcid": 3, "exact:accession": 4}
 
@@ -66,9 +69,7 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
         extra = np.array(sorted(same | different), dtype=np.int64).reshape(-1, 2)
         pairs = pd.concat([pairs, pd.DataFrame({"a": extra[:, 0], "b": extra[:, 1], "keys": 0})])
         pairs = pairs.drop_duplicates(["a", "b"]).reset_index(drop=True)
-    decided = decide(compare(prepared, pairs), vetoes, thresholds)
-    decided["note"] = ""
-    _apply_reviewers(decided, same, different)
+    decided = _decide_in_chunks(prepared, pairs, vetoes, thresholds, same, different)
 
     groups = ConsistentClusters(n, vetoes, different)
     if clusters is not None:
@@ -122,6 +123,23 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
         "duplicates": int((decision == DUPLICATE).sum()), "possible_pairs": int(len(possible)),
     }
     return DedupResult(out, pairs_out.reset_index(drop=True), stats)
+
+
+def _decide_in_chunks(prepared: pd.DataFrame, pairs: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None,
+                      same: set, different: set) -> pd.DataFrame:
+    """Compares and decides the candidate pairs a chunk at a time, keeping only the pairs that are
+    not distinct: the field similarities of millions of pairs are never all in memory at once."""
+    kept = []
+    with progress("dedup: comparing candidate pairs") as update:
+        for start in range(0, len(pairs), CHUNK_PAIRS):
+            chunk = pairs.iloc[start:start + CHUNK_PAIRS]
+            decided = decide(compare(prepared, chunk), vetoes, thresholds)
+            _apply_reviewers(decided, same, different)
+            kept.append(decided[decided["outcome"] != DISTINCT])
+            update(min(start + CHUNK_PAIRS, len(pairs)), len(pairs))
+    if not kept:
+        kept.append(decide(compare(prepared, pairs), vetoes, thresholds))
+    return pd.concat(kept, ignore_index=True)
 
 
 def _apply_reviewers(decided: pd.DataFrame, same: set, different: set) -> None:
