@@ -367,6 +367,14 @@ RULES = (
 )
 
 
+# A fuzzy match that these facts hold for goes to review instead of being merged (reason, evidence).
+HOLDS = (
+    ("another journal", "other_venue"),
+    # a working paper or preprint and the article a year later: two versions, not two exports
+    ("a year apart, one without a venue", "year_apart_without_venue"),
+)
+
+
 def evidence(s: pd.DataFrame, t: Thresholds) -> dict[str, np.ndarray]:
     """Named facts about each compared pair, the words the rules are written in."""
     title = s["title"].to_numpy()
@@ -426,6 +434,7 @@ def evidence(s: pd.DataFrame, t: Thresholds) -> dict[str, np.ndarray]:
         "identifier_conflict": np.zeros(len(s), dtype=bool),
     }
     e["meaningful"] = ~e["generic"]
+    e["year_apart_without_venue"] = e["short_record"] & (gap == 1)
     # the same title and authors in another journal is another record unless the citation or the
     # abstract says it is this one (a meeting's name is written a dozen ways: a looser test there)
     e["other_venue"] = (journal != -1) & (journal < np.where(conference, t.journal, SAME_JOURNAL)) \
@@ -458,10 +467,16 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
         outcome[take] = r.outcome
     note = np.full(len(s), "", dtype=object)
     hold = (outcome == DUPLICATE) & (veto != "")
-    hold_venue = (outcome == DUPLICATE) & np.char.startswith(rule.astype(str), "fuzzy:") & e["other_venue"]
-    outcome[hold | hold_venue] = POSSIBLE
     note[hold] = "held for review: " + veto[hold]
-    note[hold_venue & ~hold] = "held for review: another journal"
+    fuzzy = (outcome == DUPLICATE) & np.char.startswith(rule.astype(str), "fuzzy:")
+    if (fuzzy & e["other_venue"]).any():     # "Journal of X" and "Journal of X: JX" are one journal
+        rows = np.nonzero(fuzzy & e["other_venue"])[0]
+        e["other_venue"][rows] = ~journal_within(vetoes.journal_key[a[rows]], vetoes.journal_key[b[rows]])
+    for reason, name in HOLDS:
+        take = fuzzy & e[name] & (note == "")
+        note[take] = f"held for review: {reason}"
+        hold |= take
+    outcome[hold] = POSSIBLE
 
     out = s[["a", "b"]].copy()
     out["outcome"] = outcome
