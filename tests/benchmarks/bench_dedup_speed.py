@@ -1,6 +1,16 @@
-"""Deduplication speed on generated records: 10k and 100k (1M with --million).
+"""Deduplication speed on generated records: 10k and 100k (1M with --million), 100k wild, a 12,000 series.
 
     .venv/bin/python tests/benchmarks/bench_dedup_speed.py [--million] [--sizes 10000 100000]
+        [--wild 100000] [--series 12000] [--generic 20000]
+    SEARCHFLOW_CODE=/path/to/other/checkout ...   # the same data through another checkout's engine
+
+The "wild" generator adds what the plain one lacks and real searches deliver: 10% of
+records with a generic title ("Editorial", "Erratum", "In this issue", ...), each its own
+work, and series of thousands of records sharing authors, journal and a title stem
+("... case 123"); the "series" generator is one such series of 9,000 works and its copies;
+"generic" is distinct generic-title records only. Each has a truth column, so false merges
+are counted. Targets: 100k wild <= 60 s and <= 2 GB peak RSS with 0 false merges; 100k
+plain <= 25 s; the 12,000 series < 2 GB.
 
 Each size runs in a fresh process so its peak RSS is its own. The generator
 makes real-looking records (titles from a biomedical vocabulary, author lists with
