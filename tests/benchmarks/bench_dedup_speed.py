@@ -197,9 +197,10 @@ def generate_wild(n: int, seed: int = 11, generic_share: float = 0.1, series: tu
             numbered.append(True)
     generic = int(works * generic_share)
     for _ in range(generic):
+        # a decade and a few hundred pages: many share title, year and first page, as in real searches
         journal = journals[rng.integers(len(journals))]
-        year = int(rng.integers(1995, 2025))
-        first = int(rng.integers(1, 2000))
+        year = int(rng.integers(2000, 2012))
+        first = int(rng.integers(1, 800))
         pages = str(first) if rng.random() < 0.6 else f"{first}-{first + int(rng.integers(1, 3))}"
         base.append(_work(rng, len(base), str(rng.choice(GENERIC)), _authors(rng, surnames, weights, 1, 3),
                           journal, year, str(rng.integers(1, 60)), str(rng.integers(1, 13)), pages, abstract=False))
