@@ -549,3 +549,19 @@ def test_a_series_of_thousands_gives_pairs_in_proportion_to_its_size():
     result = deduplicate(table)
     assert result.records["cluster_id"][1234] == result.records["cluster_id"][3000]
     assert result.stats["works"] == 3000 and result.possible_pairs.empty
+
+
+def test_dedup_reports_its_progress_through_every_step(monkeypatch):
+    from contextlib import contextmanager
+
+    from searchflow.dedup import engine
+    seen = []
+
+    @contextmanager
+    def recording(label, **_):
+        yield lambda done, total: seen.append((done, total))
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 1)       # one pair a chunk: a step per pair
+    monkeypatch.setattr(engine, "progress", recording)
+    deduplicate(frame({}, {}, {"doi": "10.1000/x"}))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1][0] == seen[-1][1] >= 6              # prepare, pair, 3 pairs compared, cluster
