@@ -102,10 +102,11 @@ def neighbour_orders(prepared: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Two rankings of the records for oversized blocks: by title then citation (copies of one
     title sit together, a series in title order), and by citation then title (one journal,
     volume and page together: copies of a generic title such as "Editorial" or "Erratum")."""
-    citation = prepared["journal_initials"] + "|" + prepared["volume"] + "|" + prepared["first_page"]
-    title = prepared["title_compact"]
-    by_title = np.lexsort((citation.to_numpy(dtype=str), title.to_numpy(dtype=str)))
-    by_citation = np.lexsort((title.to_numpy(dtype=str), citation.to_numpy(dtype=str)))
+    table = pd.DataFrame({"title": prepared["title_compact"].to_numpy(),
+                          "citation": (prepared["journal_initials"] + "|" + prepared["volume"] + "|"
+                                       + prepared["first_page"]).to_numpy()})
+    by_title = table.sort_values(["title", "citation"], kind="stable").index.to_numpy()
+    by_citation = table.sort_values(["citation", "title"], kind="stable").index.to_numpy()
     return _ranks(by_title), _ranks(by_citation)
 
 

@@ -466,7 +466,7 @@ def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None =
         rule[take] = r.name
         outcome[take] = r.outcome
     note = np.full(len(s), "", dtype=object)
-    hold = (outcome == DUPLICATE) & (veto != "")
+    hold = (outcome != DISTINCT) & (veto != "")       # only the REVIEW_ONLY vetoes got this far
     note[hold] = "held for review: " + veto[hold]
     fuzzy = (outcome == DUPLICATE) & np.char.startswith(rule.astype(str), "fuzzy:")
     if (fuzzy & e["other_venue"]).any():     # "Journal of X" and "Journal of X: JX" are one journal
