@@ -4,6 +4,9 @@ Vetoes come first and are absolute for the automatic merge: a false merge can
 silently drop a study from a review, a missed duplicate only costs a second
 screening. The same veto test runs on candidate pairs and, when clusters are
 joined, on every pair of members across the two clusters (see cluster.py).
+A few vetoes (REVIEW_ONLY) stop the merge but not a reviewer's look. The rules
+are data, as in bib-dedupe: each RULES entry names the evidence it needs, and
+:func:`evidence` says in one place what each piece of evidence means.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Field-by-field comparison of candidate pairs, all pairs at once.
+"""Field-by-field comparison of candidate pairs, a whole chunk of pairs at once.
 
 String similarities come from rapidfuzz's ``process.cpdist`` (element-wise, in
 C, on both cores); equality and conflict of short fields are numpy comparisons.
