@@ -50,8 +50,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "type": ("type", "entrytype", "item_type", "type_of_reference", "ty", "dt", "document_type",
              "publication_type", "ref_type"),
     "keywords": ("keywords", "kw", "keyword", "de", "author_keywords", "mesh", "manual_tags", "automatic_tags",
-                 "emtree_medical_index_terms", "emtree_drug_index_terms"),
-    "id": ("id", "record_id", "recordid", "accession", "accession_number", "an", "ut", "key", "covidence_#"),
+                 "emtree_medical_index_terms_(major_focus)", "emtree_medical_index_terms",
+                 "emtree_drug_index_terms_(major_focus)", "emtree_drug_index_terms"),
+    "id": ("id", "record_id", "recordid", "key", "covidence_#", "accession", "accession_number", "an", "ut"),
     "embase": ("pui", "embase_accession_id"),
     "extra": ("extra",),                                          # Zotero: "PMID: 123" and the like
     "url": ("url", "ur", "link", "urls"),
@@ -274,7 +275,7 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
         pmid=normalise_pmid(cell("pmid") or extra.get("pmid")),
         pmcid=normalise_pmcid(cell("pmcid") or extra.get("pmcid")),
         accession=accession,
-        issn=normalise_issns(numbers),
+        issn=normalise_issns(_without_isbns(number) for number in numbers),
         isbn=normalise_isbns(numbers),
         type=normalise_type(*(_spaced(t) for t in cells("type"))),
         language=cell("language"),
@@ -296,7 +297,14 @@ def _unmarked(row: list[str], indexes: tuple[int, ...]) -> str:
 def _first(value: str) -> str:
     """A list literal's first item (ASReview writes rispy's ``urls`` as one), else the value."""
     listed = _listed(value)
-    return listed[0] if listed else value
+    if listed is None:
+        return value
+    return listed[0] if listed else ""
+
+
+def _without_isbns(value: str) -> str:
+    """The value less its ISBNs, whose digits would otherwise read as an ISSN (978-1-4473-5547-3)."""
+    return " ".join(token for token in re.split(r"[\s,;]+", value) if not normalise_isbns([token]))
 
 
 def _spaced(kind: str) -> str:

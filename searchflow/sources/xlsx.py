@@ -21,9 +21,11 @@ def parse(path: Path, info: FileInfo) -> Iterator[Record]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    fh = open(path, "rb")          # a file object: openpyxl then does not insist on the .xlsx suffix
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        fh.close()
         raise ImportProblem(path, None, f"cannot open as an Excel workbook ({exc}); expected an .xlsx file") from None
     try:
         sheet = workbook.worksheets[0]
@@ -34,6 +36,7 @@ def parse(path: Path, info: FileInfo) -> Iterator[Record]:
         yield from read_rows(path, info, chain(head[skip:], rows))
     finally:
         workbook.close()
+        fh.close()
 
 
 def _text(value: object) -> str:
