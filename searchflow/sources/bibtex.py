@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -102,12 +103,39 @@ def _decoder():
 
 def decode(value: str) -> str:
     """LaTeX to Unicode ({\\"o} -> ö, \\'{e} -> é, {\\aa} -> å, \\c{c} -> ç), braces that protect
-    capitals dropped, whitespace collapsed. Plain text skips the (slow) LaTeX reader."""
-    if "\\" in value or "$" in value or "~" in value:
-        value = _decoder().latex_to_text(re.sub(r"(?<!\\)%", r"\\%", value))  # a bare % is text, not a comment
-    elif "{" in value:
-        value = value.replace("{", "").replace("}", "")
+    capitals dropped, whitespace collapsed."""
+    if "\\" in value or "$" in value:
+        value = _accents(value)
+        if "\\" in value or "$" in value:   # other macros, maths: the full LaTeX reader
+            value = _decoder().latex_to_text(re.sub(r"(?<!\\)%", r"\\%", value))  # a bare % is text, not a comment
+    if "{" in value or "~" in value:
+        value = value.replace("{", "").replace("}", "").replace("~", " ")
     return clean_text(value)
+
+
+# The accents and letters reference managers write, replaced by table: the LaTeX reader (pylatexenc)
+# costs half a millisecond a call, and a .bib has several accented names an entry.
+_ACCENT_MARKS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+                 ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328",
+                 "r": "\u030a", "d": "\u0323"}
+_LETTERS = {"aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "ss": "ß", "o": "ø", "O": "Ø",
+            "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "&": "&", "%": "%", "_": "_", "#": "#", "$": "$"}
+_ACCENT = re.compile(r"""\\(["'`^~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""
+                     r"|\\([cvuHkrd])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))")
+_LETTER = re.compile(r"\\(aa|AA|ae|AE|oe|OE|ss|o|O|l|L|i|j)(?![A-Za-z])(?:\{\}|\s)?|\\([&%_#$])")
+
+
+def _accents(value: str) -> str:
+    def accent(match: re.Match) -> str:
+        mark = match.group(1) or match.group(4)
+        letter = match.group(2) or match.group(3) or match.group(5) or match.group(6)
+        base = "i" if letter == "\\i" else "j" if letter == "\\j" else letter
+        if base.startswith("\\"):
+            return match.group(0)
+        return unicodedata.normalize("NFC", base + _ACCENT_MARKS[mark])
+
+    value = _ACCENT.sub(accent, value)
+    return _LETTER.sub(lambda m: _LETTERS[m.group(1) or m.group(2)], value)
 
 
 def verbatim(value: str) -> str:
