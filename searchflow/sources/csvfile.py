@@ -198,8 +198,9 @@ def _split_authors(value: str) -> list[str]:
     listed = _listed(value)
     if listed is not None:
         return listed
-    if _AUTHOR_SPLIT.search(value):
-        return [part for part in _AUTHOR_SPLIT.split(value) if part.strip()]
+    parts = _AUTHOR_SPLIT.split(value)
+    if len(parts) > 1:
+        return [part for part in parts if part.strip()]
     parts = [part.strip() for part in value.split(",")]
     if len(parts) > 1 and all(_FAMILY_INITIALS.match(part) for part in parts):
         return [_FAMILY_INITIALS.sub(r"\1, \2", part) for part in parts]
@@ -246,16 +247,16 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
 
     # BibTeX-style "376 -- 383" page ranges
     pages = re.sub(r"\s*-{2,}\s*", "-", cell("pages"))
-    written_source = cell("source")
+    written_source = cell("source") if "source" in columns else ""
     source = embase_source(written_source) if written_source else {}
     record_id = cell("id")
     accession = {"id": record_id} if record_id else {}
-    embase_id = cell("embase")
+    embase_id = cell("embase") if "embase" in columns else ""
     if embase_id:
         accession["embase"] = embase_id if embase_id[:1] in "Ll" else f"L{embase_id}"
     extra = {kind.lower(): value for kind, value in _ZOTERO_IDS.findall(cell("extra"))} if "extra" in columns else {}
     authors = cell("authors")
-    numbers = cells("isbn")
+    numbers = cells("isbn") if "isbn" in columns else []
     return Record(
         raw=[(name, value) for name, value in zip(header, row) if value != ""],
         line=line,
@@ -275,13 +276,14 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
         pmid=normalise_pmid(cell("pmid") or extra.get("pmid")),
         pmcid=normalise_pmcid(cell("pmcid") or extra.get("pmcid")),
         accession=accession,
-        issn=normalise_issns(_without_isbns(number) for number in numbers),
-        isbn=normalise_isbns(numbers),
-        type=normalise_type(*(_spaced(t) for t in cells("type"))),
+        issn=normalise_issns([_without_isbns(number) for number in numbers]) if numbers else [],
+        isbn=normalise_isbns(numbers) if numbers else [],
+        type=normalise_type(*[_spaced(t) for t in cells("type")]) if "type" in columns else "",
         language=cell("language"),
-        keywords=unique(k for value in cells("keywords") for k in _split_list(value, keyword_split)),
+        keywords=(unique([k for value in cells("keywords") for k in _split_list(value, keyword_split)])
+                  if "keywords" in columns else []),
         url=_first(cell("url")),
-        databases=unique(_split_list(cell("database"), _LIST_SPLIT)),
+        databases=unique(_split_list(cell("database"), _LIST_SPLIT)) if "database" in columns else [],
     )
 
 
