@@ -214,6 +214,58 @@ def test_semicolon_and_tab_delimited_files_are_detected():
         "A tabbed title, with a comma", "Health & Place", "102-110", ["Kim, J", "Ito, Y"])
 
 
+# Other tools' CSV exports, one header each as their documentation shows it
+PUBMED_CSV = (
+    "PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,PMCID,NIHMS ID,DOI\r\n"
+    '"30000011","Seed oil of chayote cultivars","Lira R, de Oliveira Filho ASB, Cruz A.",'
+    '"Econ Bot. 2021 Mar;75(2):101-110. doi: 10.1000/eb.21. Epub 2021 Jan 3.","Lira R","Econ Bot","2021",'
+    '"2021/01/04","PMC7654321","","10.1000/eb.21"\r\n')
+SCHOLAR_CSV = ("Authors,Title,Publication,Volume,Number,Pages,Year,Publisher\n"
+               '"Barrett, Paul M; Willis, Katherine J; ",Did link workers invent flowers?,Biological Reviews,76,3,'
+               "411-447,2001,Cambridge University Press\n")
+PUBLISH_OR_PERISH_CSV = ("Cites,Authors,Title,Year,Source,Publisher,ArticleURL,Type,DOI,Volume,Issue,StartPage,EndPage\n"
+                         '12,"J Smith, KL Jones",Link work at scale,2019,BMJ Open,BMJ,https://x.org/1,,10.1/x,9,4,'
+                         "e1,e9\n")
+COCHRANE_CSV = ("CENTRAL ID,Author(s),Title,Source,Year,Abstract,Volume,Issue,Pages,Database Name,PubMed ID,Embase ID,"
+                "Publication Type,Keywords,DOI,URL\n"
+                '"CN-02677909","Kim, JS; Gilbert, JB","Time to transfer","Developmental psychology","2024","An abstract.",'
+                '"60","7","1279\u20101297","CENTRAL","PUBMED 38407106","EMBASE 643589775","Journal article",'
+                '"*Literacy; Reading","10.1037/dev0001710","https://www.cochranelibrary.com/central/doi/x"\n')
+SCOPUS_CSV = ('\ufeff"Authors","Author full names","Title","Year","Source title","Volume","Issue","Art. No.",'
+              '"Page start","Page end","DOI","Abstract","Author Keywords","Index Keywords","ISSN","PubMed ID",'
+              '"Abbreviated Source Title","Document Type","Source","EID"\n'
+              '"Smith J.; Jones K.L.","Smith, John (123); Jones, Kim L. (456)","Scoped title","2020","Health Policy",'
+              '"124","3","","301","309","10.1016/j.healthpol.2020.01.001","Abstract.","link worker","social care",'
+              '"01688510","32000000","Health Policy","Article","Scopus","2-s2.0-85078000000"\n')
+OPENALEX_CSV = ("id,doi,title,publication_year,authorships.author.display_name,primary_location.source.display_name,"
+                "biblio.volume,biblio.issue,biblio.first_page,biblio.last_page,ids.pmid,type\n"
+                "https://openalex.org/W1,https://doi.org/10.1234/oa,Open title,2022,Ana Silva|Ben Okafor,Open Journal,"
+                "5,2,10,19,https://pubmed.ncbi.nlm.nih.gov/35000001,article\n")
+
+
+def test_pubmed_google_scholar_cochrane_scopus_and_openalex_csv(tmp_path):
+    _, (pubmed,) = load(write(tmp_path, "csv-pubmed.csv", PUBMED_CSV))
+    assert pubmed.authors == ["Lira, R", "de Oliveira Filho, ASB", "Cruz, A"]
+    assert (pubmed.journal, pubmed.year, pubmed.volume, pubmed.issue, pubmed.pages, pubmed.pmcid) == (
+        "Econ Bot", 2021, "75", "2", "101-110", "PMC7654321")
+    _, (scholar,) = load(write(tmp_path, "citations.csv", SCHOLAR_CSV))
+    assert (scholar.authors, scholar.journal, scholar.issue) == (["Barrett, PM", "Willis, KJ"], "Biological Reviews", "3")
+    _, (perish,) = load(write(tmp_path, "pop.csv", PUBLISH_OR_PERISH_CSV))
+    assert (perish.authors, perish.journal, perish.pages, perish.url) == (
+        ["Smith, J", "Jones, KL"], "BMJ Open", "e1-e9", "https://x.org/1")
+    _, (cochrane,) = load(write(tmp_path, "central.csv", COCHRANE_CSV))
+    assert (cochrane.authors, cochrane.journal, cochrane.pages, cochrane.pmid) == (
+        ["Kim, JS", "Gilbert, JB"], "Developmental psychology", "1279-1297", "38407106")
+    assert cochrane.accession == {"id": "CN-02677909", "embase": "L643589775"}
+    _, (scopus,) = load(write(tmp_path, "scopus.csv", SCOPUS_CSV))
+    assert (scopus.authors, scopus.journal, scopus.journal_abbrev, scopus.pages, scopus.issn, scopus.pmid) == (
+        ["Smith, J", "Jones, KL"], "Health Policy", "Health Policy", "301-309", ["0168-8510"], "32000000")
+    assert (scopus.keywords, scopus.accession) == (["link worker", "social care"], {"scopus": "2-s2.0-85078000000"})
+    _, (openalex,) = load(write(tmp_path, "works.csv", OPENALEX_CSV))
+    assert (openalex.authors, openalex.journal, openalex.pages, openalex.pmid, openalex.doi) == (
+        ["Silva, A", "Okafor, B"], "Open Journal", "10-19", "35000001", "10.1234/oa")
+
+
 def test_a_csv_without_title_still_names_what_it_found(tmp_path):
     path = write(tmp_path, "refs.csv", "name;year\nSomething;2020\n")
     with pytest.raises(ImportProblem) as err:

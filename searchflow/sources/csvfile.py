@@ -27,46 +27,58 @@ from .base import FileInfo, ImportProblem
 # Record field -> accepted column names (folded: lower case, spaces and dashes as "_"), in preference order
 COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title", "ti", "t1", "article_title", "primary_title", "document_title"),
-    "authors": ("author", "authors", "af", "au", "a1", "author_full_names", "author_names", "first_authors"),
+    "authors": ("author", "authors", "af", "au", "a1", "author_full_names", "author_names", "first_authors",
+                "author(s)", "author/s", "authorships.author.display_name"),
     "year": ("year", "py", "publication_year", "pubyear", "published_year", "date", "publication_date",
-             "date_of_publication"),
+             "date_of_publication", "date_published"),
     "journal": ("journal", "journal_name", "alternate_title3", "secondary_title", "journal_title", "source_title",
-                "publication_title", "jf", "t2", "so", "booktitle"),
+                "publication_title", "publication", "journal/book", "primary_location.source.display_name", "jf",
+                "t2", "so", "booktitle"),
     # BibTeX-style files carry both columns: a conference paper's venue is in booktitle, its journal cell empty
     "booktitle": ("booktitle", "book_title", "proceedings_title"),
     "journal_abbrev": ("journal_abbrev", "journal_abbreviation", "j2", "ja", "abbreviation", "alternate_title1",
-                       "alternate_title2"),
-    "volume": ("volume", "vl", "vol"),
+                       "alternate_title2", "abbreviated_source_title"),
+    "volume": ("volume", "vl", "vol", "biblio.volume"),
     # Zotero's "Number" is a report's or patent's number: its "Issue" comes first
-    "issue": ("issue", "number", "is", "no"),
+    "issue": ("issue", "number", "is", "no", "issue_number", "biblio.issue"),
     "pages": ("pages", "page", "pg", "page_range"),
-    "start_page": ("start_page", "sp", "bp", "first_page"),
-    "end_page": ("end_page", "ep", "last_page"),
+    "start_page": ("start_page", "sp", "bp", "first_page", "page_start", "startpage", "beginning_page",
+                   "biblio.first_page"),
+    "end_page": ("end_page", "ep", "last_page", "page_end", "endpage", "ending_page", "biblio.last_page"),
     "doi": ("doi", "di", "do"),
-    "pmid": ("pmid", "pubmed_id", "pm", "medline_pmid"),
-    "pmcid": ("pmcid", "pmc", "pmc_id"),
+    "pmid": ("pmid", "pubmed_id", "pm", "medline_pmid", "ids.pmid"),
+    "pmcid": ("pmcid", "pmc", "pmc_id", "ids.pmcid"),
     "abstract": ("abstract", "ab", "n2", "abstract_note", "notes_abstract"),
-    "isbn": ("isbn", "issn", "sn", "isbn_issn", "eissn"),       # one list: exports mix ISSNs and ISBNs
+    "isbn": ("isbn", "issn", "sn", "isbn_issn", "eissn", "issns"),   # one list: exports mix ISSNs and ISBNs
     "type": ("type", "entrytype", "item_type", "type_of_reference", "ty", "dt", "document_type",
              "publication_type", "ref_type"),
-    "keywords": ("keywords", "kw", "keyword", "de", "author_keywords", "mesh", "manual_tags", "automatic_tags",
+    "keywords": ("keywords", "kw", "keyword", "de", "author_keywords", "index_keywords", "mesh", "mesh_terms",
+                 "manual_tags", "automatic_tags",
                  "emtree_medical_index_terms_(major_focus)", "emtree_medical_index_terms",
                  "emtree_drug_index_terms_(major_focus)", "emtree_drug_index_terms"),
-    "id": ("id", "record_id", "recordid", "key", "covidence_#", "accession", "accession_number", "an", "ut"),
-    "embase": ("pui", "embase_accession_id"),
+    "id": ("id", "record_id", "recordid", "key", "covidence_#", "central_id", "lens_id", "accession",
+           "accession_number", "an", "ut"),
+    "embase": ("pui", "embase_accession_id", "embase_id"),        # "L2029880245", Cochrane's "EMBASE 643589775"
+    "scopus": ("eid",),
     "extra": ("extra",),                                          # Zotero: "PMID: 123" and the like
-    "url": ("url", "ur", "link", "urls"),
+    "url": ("url", "ur", "link", "urls", "articleurl"),
     "database": ("database", "db", "source_database", "databases", "name_of_database"),
     "language": ("language", "la", "lang", "article_language"),
     "source": ("source",),          # Embase: "Journal (2014) 3:3 (152-160). ..."; elsewhere a journal or a database
+    "citation": ("citation",),      # PubMed's CSV: "Econ Bot. 2021 Mar;75(2):101-110. doi: ..."
 }
 # Placeholders some tools write for a missing value (ASySD "NA", bib-dedupe "UNKNOWN")
 _MISSING = {"na", "n/a", "unknown", "null", "none"}
-_AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+")
+_AUTHOR_SPLIT = re.compile(r"\s*[;|]\s*|\s+and\s+")     # "|": OpenAlex
 _LIST_SPLIT = re.compile(r"\s*;\s*")
 _EMBASE_LIST_SPLIT = re.compile(r"\s*;\s*|,\s+")       # Embase keyword columns: "term one, term two"
-# Embase's "Liu R., Adler D.G., Jalil N.-E.": family name, then initials only
-_FAMILY_INITIALS = re.compile(r"^(\S.*?)\s+((?:[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f]\.?-?){1,5})$")
+# Comma-separated names with initials: Embase's and PubMed's "Liu R., Adler D.G." (family first) and
+# Google Scholar's "R Liu, DG Adler" (initials first)
+_INITIAL = r"(?:[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f]\.?-?){1,5}"
+_FAMILY_INITIALS = re.compile(rf"^(\S.*?)\s+({_INITIAL})$")
+_INITIALS_FAMILY = re.compile(rf"^({_INITIAL})\s+(\S.*)$")
+_PUBMED_CITATION = re.compile(r";\s*(?P<volume>[^(:;\s]+)?(?:\((?P<issue>[^)]+)\))?:(?P<pages>[^.;\s]+)")
+_EMBASE_NUMBER = re.compile(r"\bL?(\d{5,})\b")
 # Embase's Source column: "Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"
 _EMBASE_SOURCE = re.compile(
     r"^(?P<journal>.+?)\s*\((?P<year>\d{4})\)\s*(?P<volume>[^:\s(]+)?(?::(?P<issue>[^(]*?))?\s*"
@@ -201,9 +213,12 @@ def _split_authors(value: str) -> list[str]:
     parts = _AUTHOR_SPLIT.split(value)
     if len(parts) > 1:
         return [part for part in parts if part.strip()]
-    parts = [part.strip() for part in value.split(",")]
-    if len(parts) > 1 and all(_FAMILY_INITIALS.match(part) for part in parts):
-        return [_FAMILY_INITIALS.sub(r"\1, \2", part) for part in parts]
+    parts = [part.strip() for part in value.rstrip(". ").split(",")]
+    if len(parts) > 1:
+        if all(_FAMILY_INITIALS.match(part) for part in parts):
+            return [_FAMILY_INITIALS.sub(r"\1, \2", part) for part in parts]
+        if all(_INITIALS_FAMILY.match(part) for part in parts):
+            return [_INITIALS_FAMILY.sub(r"\2, \1", part) for part in parts]
     return [value]
 
 
@@ -222,6 +237,12 @@ def embase_source(value: str) -> dict[str, str]:
     parts = {k: (v or "").strip() for k, v in match.groupdict().items()}
     parts["pages"] = parts["pages"] or parts.pop("article")
     return parts
+
+
+def pubmed_citation(value: str) -> dict[str, str]:
+    """Volume, issue and pages of PubMed's Citation column ("Econ Bot. 2021 Mar;75(2):101-110. ...")."""
+    match = _PUBMED_CITATION.search(value) if value else None
+    return {k: v for k, v in match.groupdict().items() if v} if match else {}
 
 
 def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...]], line: int,
@@ -249,11 +270,16 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
     pages = re.sub(r"\s*-{2,}\s*", "-", cell("pages"))
     written_source = cell("source") if "source" in columns else ""
     source = embase_source(written_source) if written_source else {}
+    if "citation" in columns and not source:
+        source = pubmed_citation(cell("citation"))
     record_id = cell("id")
     accession = {"id": record_id} if record_id else {}
-    embase_id = cell("embase") if "embase" in columns else ""
+    embase_id = _EMBASE_NUMBER.search(cell("embase")) if "embase" in columns else None
     if embase_id:
-        accession["embase"] = embase_id if embase_id[:1] in "Ll" else f"L{embase_id}"
+        accession["embase"] = f"L{embase_id.group(1)}"
+    scopus_id = cell("scopus") if "scopus" in columns else ""
+    if scopus_id:
+        accession["scopus"] = scopus_id
     extra = {kind.lower(): value for kind, value in _ZOTERO_IDS.findall(cell("extra"))} if "extra" in columns else {}
     authors = cell("authors")
     numbers = cells("isbn") if "isbn" in columns else []
