@@ -359,6 +359,18 @@ def test_bibtex_from_mendeley_with_its_preamble_and_a_duplicate_key(tmp_path):
     assert [(r.title, r.line) for r in records] == [("One", 4), ("Two", 10)]
 
 
+def test_bibtex_from_web_of_science_and_scopus_keeps_their_record_ids(tmp_path):
+    text = ("@article{ WOS:000123456700001,\nAuthor = {Kim, Jiwoo and Ito, Yuki},\nTitle = {{A title}},\n"
+            "Journal = {HEALTH \\& PLACE},\nYear = {2021},\nDOI = {10.1016/j.healthplace.2021.1},\n"
+            "Unique-ID = {WOS:000123456700001},\n}\n\n"
+            "@ARTICLE{Smith2020,\nauthor={Smith, J. and Jones, K.L.},\ntitle={Scoped},\njournal={Health Policy},\n"
+            "year={2020},\nurl={https://www.scopus.com/inward/record.uri?eid=2-s2.0-85078000000&partnerID=40},\n"
+            "note={cited By 3},\nsource={Scopus},\n}\n")
+    _, (wos, scopus) = load(write(tmp_path, "savedrecs.bib", text))
+    assert (wos.journal, wos.accession) == ("HEALTH & PLACE", {"id": "WOS:000123456700001", "wos": "WOS:000123456700001"})
+    assert (scopus.authors, scopus.accession["scopus"]) == (["Smith, J", "Jones, KL"], "2-s2.0-85078000000")
+
+
 def test_bibtex_is_read_in_chunks_with_macros_kept(tmp_path, monkeypatch):
     from searchflow.sources import bibtex
 

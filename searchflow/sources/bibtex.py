@@ -42,6 +42,7 @@ _PREPRINT = re.compile(r"\b(arxiv|biorxiv|medrxiv|psyarxiv|ssrn|preprints?)\b", 
 _IN_BOOK = {"inproceedings", "conference", "incollection", "inbook", "bookinbook", "inreference"}
 _KEYWORD_SPLIT = re.compile(r"\s*[;,]\s*")
 _ESCAPED = re.compile(r"\\([_%&#$])")
+_SCOPUS_EID = re.compile(r"eid=(2-s2\.0-\d+)")
 
 
 def parse(path: Path, info: FileInfo) -> Iterator[Record]:
@@ -183,6 +184,12 @@ def _record(entry, line: int) -> Record:
     accession = {"id": entry.key} if entry.key else {}
     if eprint and eprint_type == "arxiv":
         accession["arxiv"] = eprint
+    unique_id = plain("unique-id")                    # Web of Science's BibTeX: "WOS:000123456700001"
+    if unique_id.upper().startswith("WOS:"):
+        accession["wos"] = unique_id
+    scopus = _SCOPUS_EID.search(plain("url"))         # Scopus's BibTeX links the record by its EID
+    if scopus:
+        accession["scopus"] = scopus.group(1)
     pages = re.sub(r"\s*[-\u2010-\u2015]+\s*", "-", plain("pages"))
     return Record(
         raw=[("ENTRYTYPE", entry.entry_type), ("ID", entry.key)] + [(f.key, str(f.value)) for f in entry.fields],
@@ -197,7 +204,7 @@ def _record(entry, line: int) -> Record:
         issue=normalise_issue(text("number", "issue")),
         pages=normalise_pages(pages),
         doi=normalise_doi(plain("doi")),
-        pmid=normalise_pmid(plain("pmid") or (eprint if eprint_type == "pubmed" else "")),
+        pmid=normalise_pmid(plain("pmid", "pubmed-id", "pubmed_id") or (eprint if eprint_type == "pubmed" else "")),
         pmcid=normalise_pmcid(plain("pmcid") or (eprint if eprint_type in ("pmc", "pmcid") else "")),
         accession=accession,
         issn=normalise_issns([plain("issn")]),
