@@ -70,7 +70,11 @@ def test_pubmed_xml_empty_article_title_falls_back_in_the_connector_reader_too()
     assert [r.title for r in parse_efetch(body)][1] == "Lenkearbeidere i allmennpraksis – en kvalitativ studie."
 
 
-def test_pubmed_xml_sets_saved_one_after_another_are_read_in_turn(tmp_path):
+@pytest.mark.parametrize("piece_bytes", [1 << 20, 1024])
+def test_pubmed_xml_sets_saved_one_after_another_are_read_in_turn(tmp_path, monkeypatch, piece_bytes):
+    from searchflow.sources import pubmed_xml_file
+
+    monkeypatch.setattr(pubmed_xml_file, "_CHUNK", piece_bytes)     # small: records spread over many pieces
     one = fixture("pubmed_xml", "pubmed_save.xml").read_bytes()
     path = tmp_path / "efetch_batches.xml"
     path.write_bytes(one + one)
@@ -87,6 +91,24 @@ def test_truncated_pubmed_xml_is_one_line_naming_file_and_line(tmp_path):
         load(path)
     assert err.value.line == 61 and str(err.value).startswith(f"{path}:61: ")
     assert "truncated" in err.value.message and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("piece_bytes", [1 << 20, 1024])
+def test_malformed_pubmed_xml_names_the_line(tmp_path, monkeypatch, piece_bytes):
+    from searchflow.sources import pubmed_xml_file
+
+    monkeypatch.setattr(pubmed_xml_file, "_CHUNK", piece_bytes)
+    lines = fixture("pubmed_xml", "pubmed_save.xml").read_text(encoding="utf-8").split("\n")
+    assert lines[60].strip().startswith("<AuthorList")
+    broken = lines[:60] + ["            <AuthorList CompleteYN=\"Y\"><Author>"] + lines[61:]
+    path = write(tmp_path, "broken.xml", "\n".join(broken))
+    with pytest.raises(ImportProblem) as err:
+        load(path)
+    assert err.value.line == 63 and "mismatched tag" in err.value.message      # the unclosed <Author> shows there
+    junk = lines[:48] + ["Saved from PubMed on 2024-05-01"] + lines[48:]
+    with pytest.raises(ImportProblem) as err:
+        load(write(tmp_path, "junk.xml", "\n".join(junk)))
+    assert err.value.line == 49 and "unexpected text between PubMed records" in err.value.message
 
 
 def test_pubmed_xml_is_streamed_record_by_record(tmp_path, monkeypatch):

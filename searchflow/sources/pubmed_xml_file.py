@@ -1,139 +1,124 @@
 """PubMed XML files (``<PubmedArticleSet>``): PubMed's "Save > XML", or efetch output kept as a file.
 
-Each article and book is read by the PubMed connector's own readers (:mod:`.pubmed_xml`), so a
-saved file and a search run give the same records. The file is streamed: fed to a pull parser
-1 MB at a time, each record dropped from the tree once read, so a 2 GB file never stands in
-memory. Several sets saved one after another (efetch batches appended to one file) are read in
-turn. A record's line is the line where its element starts.
+The file is cut into article-aligned pieces of about 1 MB, each read by the PubMed connector's own
+reader (:func:`.pubmed_xml.parse_efetch`) as a small set of its own: a saved file and a search run give
+the same records, and a 2 GB file never stands in memory. What lies between the records may only
+be what a PubMed file has there (declarations, the set's tags, DeleteCitation), so several sets
+saved one after another (efetch batches appended to one file) are read in turn, and a file cut
+short is told apart from a whole one. A record's line is the line where its element starts.
 """
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
-from collections import deque
 from pathlib import Path
 from typing import Iterator
 
 from ..records import Record
 from .base import FileInfo, ImportProblem
-from .pubmed_xml import CorruptResponse, parse_article, parse_book
+from .pubmed_xml import CorruptResponse, parse_efetch
 
 _CHUNK = 1 << 20
-_READERS = {"PubmedArticle": parse_article, "PubmedBookArticle": parse_book}
-_RECORD_START = re.compile(rb"<Pubmed(?:Book)?Article[\s>]")
-_DOCUMENT_START = re.compile(rb"^\s*<\?xml\b", re.M)     # a further set's declaration, at a line's start
-# expat error codes that mean the text stopped before the document closed
-_ENDS_EARLY = {3, 5}     # "no element found", "unclosed token"
+_RECORD_TAG = re.compile(rb"<(/?)Pubmed(?:Book)?Article[\s>]")
+# What a PubmedArticleSet holds besides its records (PubMed DTD), and what a file has around it
+_BETWEEN = re.compile(rb"(?:\s+|<\?xml[^>]*\?>|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>|<PubmedArticleSet\b[^>]*>"
+                      rb"|</PubmedArticleSet\s*>|<DeleteCitation\b.*?</DeleteCitation\s*>|<!--.*?-->)*", re.S)
+_SET_OPEN = re.compile(rb"<PubmedArticleSet\b")
+_SET_CLOSE = re.compile(rb"</PubmedArticleSet\s*>")
+_DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+_ERROR_LINE = re.compile(r"line (\d+)")
 
 
 def parse(path: Path, info: FileInfo) -> Iterator[Record]:
     info.vendor = "pubmed"
-    starts: deque[int] = deque()        # first lines of the record elements fed so far, in order
-    document = _Document(path, 1)
-    line = 1                            # line at the start of the next chunk
-    for chunk in _line_chunks(path):
-        pieces = _split_documents(chunk)
-        for number, piece in enumerate(pieces):
-            if number:                  # a further document starts here: close the one before
-                yield from document.close(starts)
-                document = _Document(path, line)
-            _note_starts(piece, line, starts)
-            yield from document.feed(piece, starts)
-            line += piece.count(b"\n")
-    yield from document.close(starts)
+    for body, first_line, starts in _pieces(path):
+        try:
+            records = parse_efetch(body)
+        except CorruptResponse as exc:
+            where = _ERROR_LINE.search(str(exc))
+            line = first_line + int(where.group(1)) - 1 if where else first_line
+            raise ImportProblem(path, line, f"{exc}; expected PubMed XML as PubMed saves it") from None
+        for record, line in zip(records, starts):
+            record.line = line
+            yield record
 
 
-def _line_chunks(path: Path) -> Iterator[bytes]:
-    """The file in chunks of about 1 MB, each ending at a line break (so a tag that starts a line
-    is never cut in two)."""
-    carry = b""
+def _pieces(path: Path) -> Iterator[tuple[bytes, int, list[int]]]:
+    """(a PubmedArticleSet of whole records, the file line of its first record, each record's line)."""
+    buffer = b""
+    line = 1                         # file line at buffer[0]
+    counted, counted_line = 0, 1     # newlines counted in buffer up to index `counted`
+    inside, start, done, scan = False, 0, 0, 0
+    gap_line = record_line = 1       # lines of the last record's end and of the current record's start
+    pending: list[bytes] = []
+    size, first_line, starts = 0, 0, []
+    open_sets = 0
+    declaration = b""
+
+    def line_at(index: int) -> int:
+        nonlocal counted, counted_line
+        counted_line += buffer.count(b"\n", counted, index)
+        counted = index
+        return counted_line
+
+    def between(text: bytes, at: int) -> None:
+        nonlocal open_sets, declaration
+        if not _BETWEEN.fullmatch(text):
+            junk = re.search(rb"\S", text[_BETWEEN.match(text).end():])
+            offset = _BETWEEN.match(text).end() + (junk.start() if junk else 0)
+            raise ImportProblem(path, at + text.count(b"\n", 0, offset),
+                                "unexpected text between PubMed records; expected <PubmedArticle> or "
+                                "<PubmedBookArticle> elements in a <PubmedArticleSet>")
+        open_sets += len(_SET_OPEN.findall(text)) - len(_SET_CLOSE.findall(text))
+        if not declaration and (found := _DECLARATION.search(text)):
+            declaration = found.group(0)    # its encoding holds for every piece
+
+    def piece() -> tuple[bytes, int, list[int]]:
+        nonlocal pending, size, starts
+        body = declaration + b"<PubmedArticleSet>" + b"".join(pending) + b"</PubmedArticleSet>"
+        result = (body, first_line, starts)
+        pending, size, starts = [], 0, []
+        return result
+
     with open(path, "rb") as fh:
         while True:
             block = fh.read(_CHUNK)
+            buffer += block
+            for match in _RECORD_TAG.finditer(buffer, scan):
+                scan = match.end()
+                if match.group(1):                       # a record's end tag
+                    if inside:
+                        if pending:                      # the lines between records kept: errors name the right one
+                            pending.append(b"\n" * (record_line - gap_line))
+                        else:
+                            first_line = record_line
+                        pending.append(buffer[start:match.end()])
+                        starts.append(record_line)
+                        size += match.end() - start
+                        inside, done = False, match.end()
+                elif not inside:                         # a record's start tag
+                    gap_line = line_at(done)
+                    between(buffer[done:match.start()], gap_line)
+                    record_line = line_at(match.start())
+                    inside, start = True, match.start()
             if not block:
-                if carry:
-                    yield carry
-                return
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            yield data[:cut]
-            carry = data[cut:]
-
-
-def _split_documents(chunk: bytes) -> list[bytes]:
-    """The chunk cut before each XML declaration after its start."""
-    cuts = [m.start() for m in _DOCUMENT_START.finditer(chunk) if m.start() > 0]
-    if not cuts:
-        return [chunk]
-    bounds = [0, *cuts, len(chunk)]
-    return [chunk[a:b] for a, b in zip(bounds, bounds[1:])]
-
-
-def _note_starts(data: bytes, line: int, starts: deque[int]) -> None:
-    position = 0
-    for match in _RECORD_START.finditer(data):
-        line += data.count(b"\n", position, match.start())
-        position = match.start()
-        starts.append(line)
-
-
-class _Document:
-    """One PubmedArticleSet being read; its parser counts lines from 1, the file from ``first_line``."""
-
-    def __init__(self, path: Path, first_line: int):
-        self.path, self.first_line = path, first_line
-        self.parser = ET.XMLPullParser(("start", "end"))
-        self.root: ET.Element | None = None
-        self.fed = False
-
-    def feed(self, data: bytes, starts: deque[int]) -> Iterator[Record]:
-        if data.strip():
-            self.fed = True
-        try:
-            self.parser.feed(data)
-        except ET.ParseError as exc:
-            raise self._problem(exc) from None
-        yield from self._records(starts)
-
-    def close(self, starts: deque[int]) -> Iterator[Record]:
-        if not self.fed:
-            return
-        try:
-            self.parser.close()
-        except ET.ParseError as exc:
-            raise self._problem(exc) from None
-        yield from self._records(starts)
-        if self.root is not None and self.root.tag != "PubmedArticleSet":
-            raise ImportProblem(self.path, self.first_line,
-                                f"expected <PubmedArticleSet> (PubMed XML), found <{self.root.tag}>")
-
-    def _records(self, starts: deque[int]) -> Iterator[Record]:
-        for event, node in self.parser.read_events():
-            if event == "start":
-                if self.root is None:
-                    self.root = node
-                continue
-            reader = _READERS.get(node.tag)
-            if reader is None:
-                continue
-            line = starts.popleft() if starts else 0
-            try:
-                record = reader(node)
-            except CorruptResponse as exc:
-                raise ImportProblem(self.path, line, f"{exc}; expected PubMed's record structure") from None
-            record.line = line
-            node.clear()
-            if self.root is not None:
-                self.root.remove(node)      # the emptied element too: memory stays flat
-            yield record
-
-    def _problem(self, exc: ET.ParseError) -> ImportProblem:
-        line = self.first_line + exc.position[0] - 1
-        if exc.code in _ENDS_EARLY:
-            return ImportProblem(self.path, line, "PubMed XML ends before </PubmedArticleSet>: the file looks "
-                                                  "truncated; expected the whole saved file")
-        return ImportProblem(self.path, line, f"not well-formed PubMed XML ({exc.msg.split(':')[0]}); "
-                                              "expected a PubmedArticleSet as PubMed saves it")
+                break
+            if size >= _CHUNK:
+                yield piece()
+            keep = start if inside else done             # drop what is read: the buffer holds one record at most
+            line = line_at(keep)
+            buffer, scan = buffer[keep:], scan - keep
+            start, done, counted, counted_line = start - keep if inside else 0, done - keep, 0, line
+    if inside:
+        raise ImportProblem(path, line_at(len(buffer)),
+                            f"the file ends inside the PubMed record that starts on line {record_line}: it looks "
+                            "truncated; expected the whole saved file, ending with </PubmedArticleSet>")
+    tail = buffer[done:]
+    if b">" not in tail[_BETWEEN.match(tail).end():] and not _BETWEEN.fullmatch(tail):   # cut inside a tag
+        raise ImportProblem(path, line_at(len(buffer)), "PubMed XML ends before </PubmedArticleSet>: the file "
+                                                        "looks truncated; expected the whole saved file")
+    between(tail, line_at(done))
+    if open_sets > 0:
+        raise ImportProblem(path, line_at(len(buffer)), "PubMed XML ends before </PubmedArticleSet>: the file "
+                                                        "looks truncated; expected the whole saved file")
+    if pending:
+        yield piece()
