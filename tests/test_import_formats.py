@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, shared_file
+from conftest import FIXTURES, ROOT, shared_file
 from searchflow.cli import main
 from searchflow.sources import FORMATS, ImportProblem, detect_format, open_export
 
@@ -39,6 +39,11 @@ def test_new_formats_are_choices_of_the_import_command(capsys):
         main(["import", "p.toml", "x", "--database", "D", "--format", "nonsense"])
     err = capsys.readouterr().err
     assert all(name in err for name in ("pubmed_xml", "bibtex", "xlsx"))
+
+
+def test_every_import_format_is_named_in_the_readme():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Import formats")[1].split("\n## ")[0]
+    assert [name for name in FORMATS if f"`{name}`" not in section] == []
 
 
 # ---------------------------------------------------------------- PubMed XML as a file
