@@ -218,12 +218,13 @@ def test_rayyan_csv():
 
 
 def test_covidence_csv():
-    _, (first, second) = load(fixture("csv", "covidence.csv"))
+    _, (first, second, third) = load(fixture("csv", "covidence.csv"))
     assert first.authors == ["Boisvert, C", "Curtice, B", "Wedel, M"]
     assert (first.year, first.journal, first.volume, first.issue, first.pages, first.doi) == (
         2024, "Anatomical Record", "307", "3", "549-565", "10.1002/ar.25520")
     assert (first.accession, second.accession) == ({"id": "#17"}, {"id": "#20"})
     assert (second.year, second.authors) == (2023, ["Eberth, DA"])
+    assert (third.pages, third.doi) == ("", "10.1002/ar.25521")      # author addresses in Pages are not pages
 
 
 def test_semicolon_and_tab_delimited_files_are_detected():
@@ -436,3 +437,13 @@ def test_cli_import_of_each_new_format_and_a_refusal_changes_nothing(tmp_path, c
         rows = list(csv.DictReader(fh))
     assert [sum(1 for r in rows if r["database"] == name) for name in ("mixed", "pubmed_save", "embase", "Bad")] == [
         9, 4, 3, 0]
+
+
+@pytest.mark.parametrize("format, expected", [
+    ("pubmed_xml", ":1: no <PubmedArticleSet> found"), ("bibtex", ": no records found; expected bibtex"),
+    ("xlsx", ": cannot open as an Excel workbook"), ("csv", ":1: no title column")])
+def test_a_file_forced_into_the_wrong_format_is_refused_in_one_line(tmp_path, format, expected):
+    path = write(tmp_path, "refs.ris", "TY  - JOUR\nTI  - Something\nER  - \n")
+    with pytest.raises(ImportProblem) as err:
+        load(path, format)
+    assert str(err.value).startswith(f"{path}{expected}") and "\n" not in str(err.value)

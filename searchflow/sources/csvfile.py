@@ -268,6 +268,8 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
 
     # BibTeX-style "376 -- 383" page ranges
     pages = re.sub(r"\s*-{2,}\s*", "-", cell("pages"))
+    if len(pages) > 40 or "@" in pages:
+        pages = ""              # Covidence can put an Embase record's author addresses there
     written_source = cell("source") if "source" in columns else ""
     source = embase_source(written_source) if written_source else {}
     if "citation" in columns and not source:

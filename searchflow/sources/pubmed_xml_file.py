@@ -51,7 +51,7 @@ def _pieces(path: Path) -> Iterator[tuple[bytes, int, list[int]]]:
     gap_line = record_line = 1       # lines of the last record's end and of the current record's start
     pending: list[bytes] = []
     size, first_line, starts = 0, 0, []
-    open_sets = 0
+    open_sets, seen_set = 0, False
     declaration = b""
 
     def line_at(index: int) -> int:
@@ -61,14 +61,16 @@ def _pieces(path: Path) -> Iterator[tuple[bytes, int, list[int]]]:
         return counted_line
 
     def between(text: bytes, at: int) -> None:
-        nonlocal open_sets, declaration
+        nonlocal open_sets, seen_set, declaration
         if not _BETWEEN.fullmatch(text):
             junk = re.search(rb"\S", text[_BETWEEN.match(text).end():])
             offset = _BETWEEN.match(text).end() + (junk.start() if junk else 0)
             raise ImportProblem(path, at + text.count(b"\n", 0, offset),
                                 "unexpected text between PubMed records; expected <PubmedArticle> or "
                                 "<PubmedBookArticle> elements in a <PubmedArticleSet>")
-        open_sets += len(_SET_OPEN.findall(text)) - len(_SET_CLOSE.findall(text))
+        opened = len(_SET_OPEN.findall(text))
+        open_sets += opened - len(_SET_CLOSE.findall(text))
+        seen_set = seen_set or opened > 0
         if not declaration and (found := _DECLARATION.search(text)):
             declaration = found.group(0)    # its encoding holds for every piece
 
@@ -113,6 +115,8 @@ def _pieces(path: Path) -> Iterator[tuple[bytes, int, list[int]]]:
                             f"the file ends inside the PubMed record that starts on line {record_line}: it looks "
                             "truncated; expected the whole saved file, ending with </PubmedArticleSet>")
     tail = buffer[done:]
+    if not seen_set and not _SET_OPEN.search(tail):
+        raise ImportProblem(path, 1, "no <PubmedArticleSet> found; expected PubMed XML as PubMed saves it")
     if b">" not in tail[_BETWEEN.match(tail).end():] and not _BETWEEN.fullmatch(tail):   # cut inside a tag
         raise ImportProblem(path, line_at(len(buffer)), "PubMed XML ends before </PubmedArticleSet>: the file "
                                                         "looks truncated; expected the whole saved file")
