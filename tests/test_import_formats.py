@@ -153,6 +153,7 @@ def test_zotero_csv_columns_and_first_filled_synonym():
     # an empty ISSN column does not hide the ISBN, nor an empty Issue the Number; an ISBN is no ISSN
     assert (chapter.type, chapter.isbn, chapter.issn, chapter.journal) == (
         "chapter", ["9781447355473"], [], "Social Prescribing: Policy, Practice and Research")
+    assert chapter.doi == "10.1332/policypress/9781447355473.003.0003"     # Zotero keeps it in Extra there
     assert (magazine.issue, magazine.volume) == ("12", "16")
     # a SICI DOI keeps its <...>: markup cleaning must not cut it
     assert magazine.doi == "10.1892/0891-6640(2002)016<0169:iatick>2.3.co;2"

@@ -83,7 +83,7 @@ _EMBASE_NUMBER = re.compile(r"\bL?(\d{5,})\b")
 _EMBASE_SOURCE = re.compile(
     r"^(?P<journal>.+?)\s*\((?P<year>\d{4})\)\s*(?P<volume>[^:\s(]+)?(?::(?P<issue>[^(]*?))?\s*"
     r"(?:\((?P<pages>[^)]*)\))?\s*(?:Article Number:\s*(?P<article>[^\s.]+))?\.?\s*(?:Date of Publication:.*)?$")
-_ZOTERO_IDS = re.compile(r"\b(PMID|PMCID):\s*(PMC\d+|\d+)", re.IGNORECASE)
+_ZOTERO_IDS = re.compile(r"\b(PMID|PMCID|DOI):\s*(\S+)", re.IGNORECASE)   # Zotero's Extra: "PMID: 123 DOI: ..."
 HEADER_SEARCH_LINES = 20       # preamble lines an export may write before its header row
 _DELIMITERS = (",", ";", "\t")
 
@@ -300,7 +300,7 @@ def _record(header: list[str], row: list[str], columns: dict[str, tuple[int, ...
         issue=normalise_issue(cell("issue") or source.get("issue", "")),
         pages=(normalise_pages(pages) if pages else normalise_pages(cell("start_page"), cell("end_page"))
                or normalise_pages(source.get("pages"))),
-        doi=normalise_doi(_unmarked(row, columns.get("doi", ()))),
+        doi=normalise_doi(_unmarked(row, columns.get("doi", ())) or extra.get("doi")),
         pmid=normalise_pmid(cell("pmid") or extra.get("pmid")),
         pmcid=normalise_pmcid(cell("pmcid") or extra.get("pmcid")),
         accession=accession,
