@@ -117,11 +117,10 @@ def _pieces(path: Path) -> Iterator[tuple[bytes, int, list[int]]]:
     tail = buffer[done:]
     if not seen_set and not _SET_OPEN.search(tail):
         raise ImportProblem(path, 1, "no <PubmedArticleSet> found; expected PubMed XML as PubMed saves it")
-    if b">" not in tail[_BETWEEN.match(tail).end():] and not _BETWEEN.fullmatch(tail):   # cut inside a tag
-        raise ImportProblem(path, line_at(len(buffer)), "PubMed XML ends before </PubmedArticleSet>: the file "
-                                                        "looks truncated; expected the whole saved file")
-    between(tail, line_at(done))
-    if open_sets > 0:
+    cut_in_a_tag = b">" not in tail[_BETWEEN.match(tail).end():] and not _BETWEEN.fullmatch(tail)
+    if not cut_in_a_tag:
+        between(tail, line_at(done))
+    if cut_in_a_tag or open_sets > 0:
         raise ImportProblem(path, line_at(len(buffer)), "PubMed XML ends before </PubmedArticleSet>: the file "
                                                         "looks truncated; expected the whole saved file")
     if pending:
