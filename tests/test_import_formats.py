@@ -404,9 +404,11 @@ def test_bibtex_is_read_in_chunks_with_macros_kept(tmp_path, monkeypatch):
     from searchflow.sources import bibtex
 
     monkeypatch.setattr(bibtex, "CHUNK_ENTRIES", 2)
-    entries = "".join(f"@article{{k{i},\n  title = {{T{i}}},\n  journal = jn,\n  year = 2000\n}}\n" for i in range(5))
+    entries = "".join(f"@article{{k{i},\n  title = {{T{i}}},\n  journal = jn,\n  abstract = {{Write to\n"
+                      f"@someone}},\n  year = 2000\n}}\n" for i in range(5))     # "@" starting a line inside a value
     _, records = load(write(tmp_path, "x.bib", '@string{jn = "Journal N"}\n' + entries))
-    assert [(r.title, r.journal, r.line) for r in records] == [(f"T{i}", "Journal N", 2 + 5 * i) for i in range(5)]
+    assert [(r.title, r.journal, r.line) for r in records] == [(f"T{i}", "Journal N", 2 + 7 * i) for i in range(5)]
+    assert records[4].abstract == "Write to @someone"
 
 
 def test_malformed_and_truncated_bibtex_are_one_line_with_file_and_line(tmp_path):

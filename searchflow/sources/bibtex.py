@@ -26,7 +26,7 @@ from .base import FileInfo, ImportProblem
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 CHUNK_ENTRIES = 2000
-_ENTRY_START = re.compile(r"^\s*@")
+_ENTRY_START = re.compile(r"^\s*@[A-Za-z]+\s*[{(]")     # a block's header: "@article{", "@string("
 # entry type -> publication type, in reviewers' words (records.PUBLICATION_TYPES)
 TYPES = {
     "article": "article", "periodical": "other", "inproceedings": "conference paper",

@@ -52,12 +52,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "isbn": ("isbn", "issn", "sn", "isbn_issn", "eissn", "issns"),   # one list: exports mix ISSNs and ISBNs
     "type": ("type", "entrytype", "item_type", "type_of_reference", "ty", "dt", "document_type",
              "publication_type", "ref_type"),
-    "keywords": ("keywords", "kw", "keyword", "de", "author_keywords", "index_keywords", "mesh", "mesh_terms",
-                 "manual_tags", "automatic_tags",
+    "keywords": ("keywords", "kw", "keyword", "de", "author_keywords", "index_keywords", "keywords_plus", "mesh",
+                 "mesh_terms", "manual_tags", "automatic_tags",
                  "emtree_medical_index_terms_(major_focus)", "emtree_medical_index_terms",
                  "emtree_drug_index_terms_(major_focus)", "emtree_drug_index_terms"),
     "id": ("id", "record_id", "recordid", "key", "covidence_#", "central_id", "lens_id", "accession",
-           "accession_number", "an", "ut"),
+           "accession_number", "an", "ut", "ut_(unique_wos_id)"),
     "embase": ("pui", "embase_accession_id", "embase_id"),        # "L2029880245", Cochrane's "EMBASE 643589775"
     "scopus": ("eid",),
     "extra": ("extra",),                                          # Zotero: "PMID: 123" and the like
