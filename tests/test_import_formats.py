@@ -429,17 +429,20 @@ def test_cli_import_of_each_new_format_and_a_refusal_changes_nothing(tmp_path, c
     protocol.write_text('[review]\ntitle = "t"\ntype = "systematic"\n', encoding="utf-8")
     for path in (fixture("bibtex", "mixed.bib"), fixture("pubmed_xml", "pubmed_save.xml"),
                  fixture("csv", "embase.csv")):
-        assert main(["import", str(protocol), str(path), "--database", path.stem]) == 0
+        assert main(["import", str(protocol), str(path), "--database", path.stem, "--id", path.stem]) == 0
     bad = write(tmp_path, "bad.bib", "@article{a,\n title = {open\n")
     capsys.readouterr()
-    assert main(["import", str(protocol), str(bad), "--database", "Bad"]) == 2
+    assert main(["import", str(protocol), str(bad), "--database", "Bad", "--id", "bad"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"{bad}:1:" in err
-    assert main(["records", str(protocol), "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 0
-    with open(tmp_path / "r.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert [sum(1 for r in rows if r["database"] == name) for name in ("mixed", "pubmed_save", "embase", "Bad")] == [
-        9, 4, 3, 0]
+    counts = []
+    for name in ("mixed", "pubmed_save", "embase"):    # ad hoc imports: kept, listed by search, not counted
+        assert main(["records", str(protocol), "--search", name, "--format", "csv",
+                     "--out", str(tmp_path / "r.csv")]) == 0
+        with open(tmp_path / "r.csv", encoding="utf-8", newline="") as fh:
+            counts.append(sum(1 for r in csv.DictReader(fh) if r["database"] == name))
+    assert counts == [9, 4, 3]
+    assert main(["records", str(protocol), "--search", "bad"]) == 2     # the refused file left no search
 
 
 @pytest.mark.parametrize("format, expected", [
