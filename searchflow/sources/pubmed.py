@@ -35,7 +35,7 @@ import requests
 import urllib3
 
 from .. import __version__
-from ..project import SearchChange
+from ..changes import SearchChange
 from ..protocol import Protocol, ProtocolError, Search
 from ..progress import progress
 from ..records import Record
