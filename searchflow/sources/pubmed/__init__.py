@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .chasing import ChaseResult, chase
 from .client import EutilsClient, EutilsError
-from .conversation import Conversation, request_json
+from .conversation import Conversation
 from .readers import default_reader_processes
 from .runs import RunRecords, run_search, stored_records
 from .settings import PubMedSettings
@@ -26,5 +26,5 @@ from .slicing import PubMedSearch, SearchOutcome, Slice
 
 __all__ = [
     "ChaseResult", "Conversation", "EutilsClient", "EutilsError", "PubMedSearch", "PubMedSettings", "RunRecords",
-    "SearchOutcome", "Slice", "chase", "default_reader_processes", "request_json", "run_search", "stored_records",
+    "SearchOutcome", "Slice", "chase", "default_reader_processes", "run_search", "stored_records",
 ]
