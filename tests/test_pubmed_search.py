@@ -13,7 +13,7 @@ from pubmed_fakes import FakePubMed, esearch_xml, settings_for, xml_response
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.protocol import ProtocolError, Search
-from searchflow.sources import pubmed
+from searchflow.sources.pubmed import runs as pubmed   # the module that reads stored replies
 from searchflow.sources.pubmed import EutilsError, PubMedSettings, run_search, stored_records
 from searchflow.store import Store
 

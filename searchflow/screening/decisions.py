@@ -414,16 +414,6 @@ def assigned_works(store: Store, protocol: Protocol, reviewer: str, stage: str) 
     return [w for w in works if reviewer in assign(w)]
 
 
-def queue(store: Store, protocol: Protocol, reviewer: str, stage: str,
-          assigned: list[int] | None = None) -> list[int]:
-    """Assigned works this reviewer has no standing verdict on yet, in import order.
-    Pass ``assigned`` (from :func:`assigned_works`) when you have it, to skip recomputing it."""
-    done = store.screened_works(reviewer, stage)
-    if assigned is None:
-        assigned = assigned_works(store, protocol, reviewer, stage)
-    return [w for w in assigned if w not in done]
-
-
 # ------------------------------------------------------------------ final decisions
 
 _INCLUSIVE = {"include": 0, "maybe": 1, "exclude": 2, "not_retrieved": 3}
