@@ -7,7 +7,11 @@ import sqlite3
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _dumps, _split_sql, decode_raw, encode_raw
+from searchflow.store import StoreError
+from searchflow.store.encoding import decode_raw, encode_raw
+from searchflow.store.encoding import dumps as _dumps
+from searchflow.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
+from searchflow.store.sqlite import SQLiteStore as Store
 
 
 def make_store(tmp_path) -> Store:

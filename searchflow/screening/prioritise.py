@@ -154,9 +154,9 @@ class StoreTexts:
         return len(self.works)
 
     def load(self) -> list[str]:
-        from ..store import Store
+        from ..store import open_store
 
-        store = Store.open(self.path)
+        store = open_store(self.path)
         try:
             texts = store.work_texts(self.works)
         finally:

@@ -30,7 +30,7 @@ from pubmed_fakes import EFETCH_HEAD, FakePubMed, article_xml, xml_response  # n
 from searchflow.protocol import Search  # noqa: E402
 from searchflow.sources import pubmed  # noqa: E402
 from searchflow.sources.pubmed import PubMedSettings, parse_efetch, run_search, stored_records  # noqa: E402
-from searchflow.store import Store  # noqa: E402
+from searchflow.store.sqlite import SQLiteStore as Store  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 
