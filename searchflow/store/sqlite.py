@@ -21,7 +21,7 @@ from .replies import SQLiteReplyCache
 
 # Each entry moves the schema from version i to i+1. Never edit a released entry; append.
 # An entry is SQL, or the name of a function below that rewrites data SQL cannot.
-# A record's stored raw tags may refer to its title and abstract columns (see _stored_raw):
+# A record's stored raw tags may refer to its title and abstract columns (see encoding.py):
 # an entry that rewrites those columns must write the raw tags out in full first.
 MIGRATIONS: list[str] = [
     # 1: the nouns of the design: search runs, files, source records, works, events.
