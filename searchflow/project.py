@@ -21,7 +21,8 @@ from .sources import open_encoded
 from .memory import collector_paused
 from .progress import Update, progress
 from .sources.base import ImportProblem, Scan, check_readable, scan
-from .store import _SAME_AS_ABSTRACT, Store
+from .store import Store, open_store
+from .store.encoding import stored_size
 
 # The records table's columns, in order; the first ones are the interface others rely on.
 RECORD_COLUMNS = [
@@ -55,7 +56,7 @@ class Project:
     @classmethod
     def open(cls, protocol_path: str | Path) -> "Project":
         protocol = protocol_module.load(protocol_path)
-        return cls(protocol, Store.open(protocol.store_path))
+        return cls(protocol, open_store(protocol.store_path))
 
     def close(self) -> None:
         self.store.close()
@@ -200,14 +201,12 @@ def _reporting(records: Iterator[tuple], update: Update, records_before: int, by
                bytes_total: int, sample: int = 10, every: int = 1000) -> Iterator[tuple]:
     """The encoded records, passed on, with the import's progress every ``every`` records: the
     records so far out of an estimate from the bytes. The parsers do not tell their position in
-    the file, so every ``sample``-th record's raw tags (``values[2]``, which may refer to its
-    abstract, ``values[4]``, rather than repeat it) stand for the size of the records near it."""
+    the file, so every ``sample``-th record's stored size stands for the size of the records near it."""
     done, seen = records_before, float(bytes_before)
     for values in records:
         done += 1
         if done % sample == 0:
-            raw = values[2]
-            seen += (len(raw) + (len(values[4]) if _SAME_AS_ABSTRACT in raw else 0)) * sample
+            seen += stored_size(values) * sample
             if done % every == 0:
                 update(done, max(done, int(done * bytes_total / max(seen, 1.0))))
         yield values

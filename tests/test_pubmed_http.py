@@ -13,7 +13,7 @@ from conftest import shared_file
 from pubmed_fakes import error_xml, settings_for, xml_response
 from searchflow.sources.pubmed import Conversation, EutilsClient, EutilsError, PubMedSettings
 from searchflow.sources.pubmed_xml import read_efetch, read_esearch
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 KEY = "k3y-d0-not-st0re-0123456789abcdef"
 

@@ -552,7 +552,7 @@ class ScreeningState:
         return result
 
 
-# The latest state of each open store, with what it was derived from: the store's data version
+# The latest state of each open store, with what it was derived from: the store's change counter
 # (any write by anyone changes it) and the protocol settings the rules read.
 _STATES: "weakref.WeakKeyDictionary[Store, tuple[tuple, ScreeningState]]" = weakref.WeakKeyDictionary()
 _SETTINGS = ("second_reviewer_share", "maybe_is_conflict", "seed")
@@ -562,13 +562,13 @@ def screening_state(store: Store, protocol: Protocol) -> ScreeningState:
     """The screening state of the store as it is now: the cached one while nothing has changed
     (no event, import, merge or protocol setting since), else a new one."""
     runs = _title_abstract_runs(store, protocol)
-    key = (store.data_version(), tuple(runs), tuple(protocol.screening.reviewers),
+    key = (store.change_counter(), tuple(runs), tuple(protocol.screening.reviewers),
            repr([protocol.screening.extra.get(name) for name in _SETTINGS]))
     cached = _STATES.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]
     state = ScreeningState(store, protocol, runs)
-    if not store.conn.in_transaction:     # a rollback would undo writes without a new version
+    if not store.in_transaction:     # a rollback would undo writes without a new version
         _STATES[store] = (key, state)
     return state
 

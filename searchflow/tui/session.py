@@ -198,7 +198,7 @@ class ScreeningSession:
         if self._ranker is not None or self._loader is not None or not self.imported:
             return
         works = list(self.imported)
-        path = self.store.path
+        path = self.store.location
 
         def load() -> None:                # the model's process reads the texts from the store itself
             ranker = prioritise.BackgroundRanker(prioritise.StoreTexts(str(path), tuple(works)), self.settings)

@@ -31,7 +31,7 @@ from searchflow.protocol import Search  # noqa: E402
 from searchflow.sources.pubmed import PubMedSettings, default_reader_processes, run_search, stored_records  # noqa: E402
 from searchflow.sources.pubmed import runs as pubmed  # noqa: E402  (the module that reads stored replies)
 from searchflow.sources.pubmed_xml import parse_efetch  # noqa: E402
-from searchflow.store import Store  # noqa: E402
+from searchflow.store.sqlite import SQLiteStore as Store  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 

@@ -21,7 +21,8 @@ from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions as sd
 from searchflow.screening.order import queue
-from searchflow.store import Store, now
+from searchflow.store import now
+from searchflow.store.sqlite import SQLiteStore as Store
 
 WORDS = ("social prescribing link worker primary care loneliness wellbeing community referral "
          "older adults mental health intervention qualitative realist evaluation outcomes").split()

@@ -23,9 +23,9 @@ class StoreTexts:
         return len(self.works)
 
     def load(self) -> list[str]:
-        from ...store import Store
+        from ...store import open_store
 
-        store = Store.open(self.path)
+        store = open_store(self.path)
         try:
             return work_texts(store, self.works)
         finally:
