@@ -38,10 +38,39 @@ def server():
         httpserver.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a Unix socket for the whole test run (see
+    postgres_cluster.py); skips where no PostgreSQL binaries are installed."""
+    from postgres_cluster import Cluster, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin")
+    pytest.importorskip("psycopg", reason="psycopg is not installed")
+    cluster = Cluster(binaries)
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster):
+    """The URL of an empty database of this test's own, dropped afterwards."""
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
 # Every store backend the store tests run on, by name: each gives the location open_store
 # opens a fresh, empty store at. A new backend adds an entry (and starts its server here).
 STORE_BACKENDS = {
-    "sqlite": lambda tmp_path: str(tmp_path / "p.db"),
+    "sqlite": lambda request, tmp_path: str(tmp_path / "p.db"),
+    "postgresql": lambda request, tmp_path: request.getfixturevalue("postgres_database"),
 }
 
 
@@ -50,6 +79,6 @@ def store(request, tmp_path):
     """A fresh store on each backend in turn; closed afterwards."""
     from searchflow.store import open_store
 
-    opened = open_store(STORE_BACKENDS[request.param](tmp_path))
+    opened = open_store(STORE_BACKENDS[request.param](request, tmp_path))
     yield opened
     opened.close()
