@@ -32,10 +32,10 @@ def find_binaries() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent
-    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2])
-                         if p.split("/")[-2].isdigit() else 0, reverse=True):
-        if Path(folder, "initdb").exists() and Path(folder, "pg_ctl").exists():
-            return Path(folder)
+    folders = [Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin")]
+    for folder in sorted(folders, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
     return None
 
 
