@@ -23,7 +23,7 @@ from .screening import ScreeningError
 from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
-from .store import StoreError
+from .store import STORE_ENV, StoreError
 from .flow.counts import FlowError
 from .flow.export import ExportError
 
@@ -526,6 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Systematic search, deduplication, dual screening and PRISMA flow reporting.",
     )
     parser.add_argument("--version", action="version", version=f"searchflow {__version__}")
+    parser.add_argument("--store", metavar="LOCATION",
+                        help="the store to use instead of the protocol's: a SQLite file or a postgresql:// URL")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="import every declared search and regenerate every output")
@@ -692,6 +694,8 @@ def _protocol_argument(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.store:
+        os.environ[STORE_ENV] = args.store
     try:
         return args.func(args) or 0
     except USER_ERRORS as exc:

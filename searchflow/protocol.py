@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .store import is_database_url
+
 REVIEW_TYPES = ("realist", "meta-ethnography", "systematic", "scoping")
 METHODS = ("database", "register", "website", "organisation", "citation", "expert", "alert", "grey")
 CONNECTORS = ("file", "pubmed")
@@ -73,7 +75,7 @@ class Protocol:
     path: Path
     title: str
     type: str
-    store_path: Path
+    store_path: Path | str      # a file, or a database server's URL
     searches: list[Search]
     screening: Screening
     outputs: dict[str, str] = field(default_factory=dict)
@@ -187,7 +189,7 @@ def parse(data: dict, path: Path) -> Protocol:
     title = check.string(review, "title", "review", required=True)
     review_type = check.choice(review, "type", "review", REVIEW_TYPES, "systematic")
     store = check.string(review, "store", "review", default="")
-    store_path = (path.parent / store) if store else path.with_suffix(".db")
+    store_path = store if is_database_url(store) else (path.parent / store) if store else path.with_suffix(".db")
     if store and Path(store).is_absolute():
         store_path = Path(store)
 

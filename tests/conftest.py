@@ -82,3 +82,28 @@ def store(request, tmp_path):
     opened = open_store(STORE_BACKENDS[request.param](request, tmp_path))
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+def store_backend(request, tmp_path, monkeypatch):
+    """Runs a project-level test on each backend in turn: the projects it opens use a fresh
+    store there (SEARCHFLOW_STORE) instead of the file beside their protocol; the backend's name."""
+    if request.param != "sqlite":
+        monkeypatch.setenv("SEARCHFLOW_STORE", STORE_BACKENDS[request.param](request, tmp_path))
+    return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a store_backend test that needs a SQLite "
+                                       "file of its own (two projects, or the file itself); runs on SQLite alone")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A sqlite_only test is not collected for the other backends: it would test nothing there."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("store_backend", "sqlite")
+        (dropped if backend != "sqlite" and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -20,6 +20,9 @@ BLINDED_COMMANDS = [
     ["export", "--stage", "title_abstract", "--verdict", "all", "--format", "csv"],
 ]
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def review(tmp_path):

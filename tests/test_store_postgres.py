@@ -2,6 +2,7 @@
 several processes, text order. The functional store tests (test_store.py) run on it too."""
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -63,6 +64,51 @@ def test_a_long_task_lock_is_released_when_its_connection_ends(postgres_database
         with second.exclusive("import", "an import"):
             pass
     first.close()                              # a killed process: the server drops its locks
+    for _ in range(100):                       # as soon as its backend has ended
+        if not _sql(second, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"):
+            break
+        time.sleep(0.05)
     with second.exclusive("import", "an import"):
         pass
     second.close()
+
+
+RIS = "TY  - JOUR\nTI  - Link workers in primary care\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Social prescribing\nER  - \n"
+
+
+def _project(tmp_path, store_line: str = ""):
+    (tmp_path / "a.ris").write_text(RIS, encoding="utf-8")
+    protocol = tmp_path / "review.toml"
+    protocol.write_text(f'[review]\ntitle = "T"\n{store_line}\n[screening]\nreviewers = ["ann", "bob"]\n'
+                        '[[search]]\nid = "a"\ndatabase = "A"\nfiles = ["a.ris"]\n', encoding="utf-8")
+    return protocol
+
+
+def test_the_protocols_store_url_is_the_store_a_run_uses(tmp_path, postgres_database):
+    from searchflow.cli import main
+
+    protocol = _project(tmp_path, f'store = "{postgres_database}"')
+    assert main(["run", str(protocol)]) == 0
+    store = open_store(postgres_database)
+    assert store.counts() == {"records": 2, "works": 2}
+    store.close()
+    assert not list(tmp_path.glob("*.db"))
+
+
+def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tmp_path, postgres_cluster,
+                                                                             monkeypatch):
+    from searchflow.cli import main
+    from searchflow.store import STORE_ENV
+
+    protocol = _project(tmp_path)
+    by_option, by_environment = postgres_cluster.new_database(), postgres_cluster.new_database()
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    assert main(["--store", by_option, "run", str(protocol)]) == 0
+    monkeypatch.setenv(STORE_ENV, by_environment)
+    assert main(["status", str(protocol)]) == 0              # an empty store: nothing imported there yet
+    assert main(["run", str(protocol)]) == 0
+    for url in (by_option, by_environment):
+        store = open_store(url)
+        assert store.counts() == {"records": 2, "works": 2}
+        store.close()
+    assert not list(tmp_path.glob("*.db"))

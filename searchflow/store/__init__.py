@@ -7,6 +7,7 @@ default, a PostgreSQL database (``postgres.py``) the team server. A record's sto
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,16 +16,28 @@ from .clock import now
 from .postgres import PostgresStore, is_postgres_url
 from .sqlite import SQLiteStore
 
-__all__ = ["Store", "StoreError", "now", "open_store"]
+__all__ = ["STORE_ENV", "Store", "StoreError", "is_database_url", "now", "open_store", "store_location"]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# Names the store to open instead of the protocol's (`searchflow --store` sets it too).
+STORE_ENV = "SEARCHFLOW_STORE"
+
+
+def is_database_url(location: str) -> bool:
+    """``scheme://...``: a database server's store, not a file path."""
+    return bool(_URL.match(location))
+
+
+def store_location(configured: str | Path) -> str | Path:
+    """The store a command opens: :data:`STORE_ENV` when set, else the protocol's."""
+    return os.environ.get(STORE_ENV) or configured
 
 
 def open_store(location: str | Path) -> Store:
     """The store at a file path (SQLite) or a ``postgresql://`` URL, migrated to the current
     schema; any other database URL is refused in one line."""
     text = str(location)
-    if isinstance(location, str) and _URL.match(text):
+    if isinstance(location, str) and is_database_url(text):
         if is_postgres_url(text):
             return PostgresStore.open(text)
         raise StoreError(f"{text}: a {text.split('://', 1)[0]} store is not supported "
