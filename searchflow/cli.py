@@ -276,6 +276,20 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_team_init(args: argparse.Namespace) -> int:
+    """Roles for the protocol's team on a PostgreSQL store, and the rules the database enforces."""
+    from .screening import decisions
+    from .store.team import init_team
+
+    with Project.open(args.protocol) as project:
+        screening = project.protocol.screening
+        others = [name for name in decisions.resolvers(project.protocol)
+                  if name not in screening.reviewers and name != screening.lead]
+        for line in init_team(project.store, screening.reviewers, screening.lead, others):
+            _say(line)
+    return 0
+
+
 def cmd_unblind(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
@@ -632,6 +646,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="resolve every row with a verdict (columns work, stage, verdict, reason, resolver, note; "
                         "`conflicts --format csv` with these added); all rows or none")
     p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("team", help="a team on a PostgreSQL store: `team init` creates each person's role and the rules")
+    team = p.add_subparsers(dest="team_command", required=True, metavar="ACTION", help="init (the only action)")
+    p = team.add_parser("init", help="create the schema, a role for each reviewer, lead and resolver, and the rules")
+    _protocol_argument(p)
+    p.set_defaults(func=cmd_team_init)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
     _protocol_argument(p)
