@@ -313,3 +313,32 @@ def test_migration_3_rewrites_json_raw_tags_and_their_fingerprints(tmp_path):
     (row,) = store.record_rows()
     assert row["raw"] == [("TI", "Café \x1e"), ("AU", "Doe, J")]
     assert row["fingerprint"] == Store.record_fingerprint(Record(raw=row["raw"]))
+
+
+_REVIEWER = """
+import sys
+from searchflow.store import open_store
+store = open_store(sys.argv[1])
+name, works = sys.argv[2], [int(w) for w in sys.argv[3].split(",")]
+for i in range(int(sys.argv[4])):
+    store.add_decision(works[i % len(works)], "title_abstract", name, verdict="include", note=str(i))
+store.close()
+"""
+
+
+def test_eight_reviewers_recording_at_once_lose_nothing_and_never_collide(store):
+    import subprocess
+    import sys
+
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", f"T{i}")], title=f"T{i}") for i in range(50)])
+    works = ",".join(map(str, sorted(store.current_work_ids())))
+    each = 500
+    reviewers = [subprocess.Popen([sys.executable, "-c", _REVIEWER, store.location, f"r{n}", works, str(each)])
+                 for n in range(8)]
+    assert [child.wait(timeout=300) for child in reviewers] == [0] * 8
+    events = store.decision_events()
+    assert len(events) == 8 * each and len({e["id"] for e in events}) == 8 * each
+    for n in range(8):
+        assert sorted(int(e["note"]) for e in events if e["reviewer"] == f"r{n}") == list(range(each))
