@@ -290,6 +290,21 @@ def cmd_team_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    """The review, every event with it, into another (empty) store: a file or a server's database."""
+    from .store import open_store
+    from .store.copy import copy_store
+
+    with Project.open(args.protocol) as project:
+        target = open_store(args.to)
+        try:
+            copied = copy_store(project.store, target)
+        finally:
+            target.close()
+    _say(f"copied to {args.to}: " + ", ".join(f"{rows} {table}" for table, rows in copied.items() if rows))
+    return 0
+
+
 def cmd_unblind(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
@@ -652,6 +667,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = team.add_parser("init", help="create the schema, a role for each reviewer, lead and resolver, and the rules")
     _protocol_argument(p)
     p.set_defaults(func=cmd_team_init)
+
+    p = sub.add_parser("store", help="the review's store: `store copy` moves it to another store")
+    action = p.add_subparsers(dest="store_command", required=True, metavar="ACTION", help="copy (the only action)")
+    p = action.add_parser("copy", help="copy the review with all its events into an empty store")
+    _protocol_argument(p)
+    p.add_argument("--to", required=True, metavar="LOCATION",
+                   help="a new SQLite file or an empty postgresql:// database")
+    p.set_defaults(func=cmd_store_copy)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
     _protocol_argument(p)

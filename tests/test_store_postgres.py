@@ -79,7 +79,7 @@ RIS = "TY  - JOUR\nTI  - Link workers in primary care\nPY  - 2020\nER  - \n\nTY 
 def _project(tmp_path, store_line: str = ""):
     (tmp_path / "a.ris").write_text(RIS, encoding="utf-8")
     protocol = tmp_path / "review.toml"
-    protocol.write_text(f'[review]\ntitle = "T"\n{store_line}\n[screening]\nreviewers = ["ann", "bob"]\n'
+    protocol.write_text(f'[review]\ntitle = "T"\n{store_line}\n[screening]\nreviewers = ["ann", "bob"]\nlead = "ann"\n'
                         '[[search]]\nid = "a"\ndatabase = "A"\nfiles = ["a.ris"]\n', encoding="utf-8")
     return protocol
 
@@ -112,3 +112,45 @@ def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tm
         assert store.counts() == {"records": 2, "works": 2}
         store.close()
     assert not list(tmp_path.glob("*.db"))
+
+
+def test_a_review_copied_to_the_server_and_back_gives_byte_identical_flow_outputs(tmp_path, postgres_database,
+                                                                                 monkeypatch):
+    from searchflow.cli import main
+    from searchflow.screening import decisions as sd
+    from searchflow.store import STORE_ENV
+
+    monkeypatch.setenv(STORE_ENV, "")
+    protocol = _project(tmp_path)
+    assert main(["run", str(protocol)]) == 0
+    from searchflow.project import Project
+    with Project.open(protocol) as project:
+        a, b = sorted(project.store.current_work_ids())
+        sd.record_decision(project.store, project.protocol, a, "title_abstract", "ann", "include", note="kept")
+        sd.record_decision(project.store, project.protocol, a, "title_abstract", "bob", "exclude", "design")
+        sd.record_decision(project.store, project.protocol, b, "title_abstract", "ann", "exclude")
+        sd.undo_last(project.store, project.protocol, "ann", "title_abstract")
+        project.store.add_eutils_response(project.store.search_runs()[0]["id"], 1, "esearch", "{}", b"\x00reply")
+
+    def outputs(store: str) -> list[bytes]:
+        found = []
+        for kind in ("csv", "json", "md", "search-table"):
+            out = tmp_path / f"flow.{kind}"
+            assert main(["--store", store, "flow", str(protocol), "--format", kind, "--out", str(out)]) == 0
+            found.append(out.read_bytes())
+        assert main(["--store", store, "decisions", str(protocol), "--lead", "ann",
+                     "--out", str(tmp_path / "decisions.csv")]) == 0
+        return found + [(tmp_path / "decisions.csv").read_bytes()]
+
+    before = outputs(str(tmp_path / "review.db"))
+    assert main(["store", "copy", str(protocol), "--to", postgres_database]) == 0
+    assert outputs(postgres_database) == before
+    server = open_store(postgres_database)
+    assert server.eutils_body(server.search_runs()[0]["id"], 1) == b"\x00reply"
+    assert server.new_work() == max(server.current_work_ids()) + 1      # ids go on after the copied ones
+    server.close()
+    monkeypatch.setenv(STORE_ENV, postgres_database)
+    back = tmp_path / "back.db"
+    assert main(["store", "copy", str(protocol), "--to", str(back)]) == 0
+    assert outputs(str(back)) == before
+    assert main(["store", "copy", str(protocol), "--to", str(back)]) == 2      # not into a review

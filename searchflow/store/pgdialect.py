@@ -87,6 +87,9 @@ class Cursor:
     def fetchall(self) -> list:
         return self._cursor.fetchall()
 
+    def fetchmany(self, size: int) -> list:
+        return self._cursor.fetchmany(size)
+
     def __iter__(self) -> Iterator:
         return iter(self._cursor)
 

@@ -130,6 +130,14 @@ class PostgresStore(SQLiteStore):
         # every writer would queue on.
         return self.conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
 
+    def ids_taken(self) -> None:
+        # an identity column's sequence knows nothing of ids written explicitly
+        for (table,) in self.conn.execute(
+                """SELECT table_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'""").fetchall():
+            self.conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                              f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+
     # ------------------------------------------------------------ queries of its own
 
     def drop_run_records(self, run_id: int) -> None:
