@@ -197,6 +197,17 @@ def test_merges_and_pair_verdicts(store):
     assert store.work_member_ids(wa) == [a, b]
 
 
+def test_records_stream_while_the_store_is_used_between_them(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", f"T{i}")], title=f"T{i}") for i in range(5)])
+    seen = []
+    for row in store.record_rows():            # a reader that writes as it goes (an export, a screen)
+        seen.append(row["title"])
+        store.add_decision(row["work_id"], "title_abstract", "ann", verdict="include")
+    assert seen == [f"T{i}" for i in range(5)] and len(store.decision_events()) == 5
+
+
 def test_a_database_url_of_another_kind_is_refused_in_one_line(tmp_path):
     with pytest.raises(StoreError, match=r"^mysql://host/review: a mysql store is not supported \(a SQLite file"):
         open_store("mysql://host/review")

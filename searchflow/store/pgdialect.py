@@ -8,6 +8,7 @@ carry across are written again in :mod:`searchflow.store.postgres`.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Iterable, Iterator
 
@@ -19,6 +20,9 @@ _DDL = [
     (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
     (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
 ]
+
+
+_cursor_names = itertools.count(1)
 
 
 def ddl(statement: str) -> str:
@@ -109,6 +113,16 @@ class Connection:
 
     def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Cursor:
         return self.cursor().executemany(sql, rows)
+
+    def stream(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> Iterator[Row]:
+        """Rows fetched ``batch`` at a time through a server-side cursor (a client cursor would
+        hold the whole result, gigabytes for a large review); other queries may run between
+        fetches."""
+        with self.raw.cursor(name=f"stream_{next(_cursor_names)}", withhold=True) as cursor:
+            cursor.row_factory = _row_factory
+            cursor.itersize = batch
+            cursor.execute(query(sql), tuple(params))
+            yield from cursor
 
     @property
     def in_transaction(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 from . import sqlite as sqlite_store
 from .base import StoreError
@@ -152,6 +152,9 @@ class PostgresStore(SQLiteStore):
                                   UNION SELECT report_work FROM study_link UNION SELECT study_work FROM study_link
                                   UNION SELECT seed_work_id FROM source_record WHERE seed_work_id IS NOT NULL)""",
             (works,))
+
+    def _stream(self, sql: str, params: Iterable[Any] = ()) -> Iterator:
+        return self.conn.stream(sql, params)
 
     def _new_works(self, count: int, created: str) -> list[int]:
         if not count:

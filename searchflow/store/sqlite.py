@@ -473,8 +473,12 @@ class SQLiteStore(Store, SQLiteReplyCache):
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY s.id"
-        for row in self.conn.execute(sql, params):
+        for row in self._stream(sql, params):
             yield decode_record(row)
+
+    def _stream(self, sql: str, params: Iterable[Any] = ()) -> Iterator:
+        """Rows read as they are consumed, not all at once (SQLite's cursors do that already)."""
+        return self.conn.execute(sql, tuple(params))
 
     def field_coverage(self, run_id: int) -> dict[str, int]:
         parts = []
