@@ -226,6 +226,26 @@ def test_more_than_10000_hits_split_by_date_then_pmid_every_pmid_once(server, tm
     assert store.current_run("big")["hits_reported"] == 12_000
 
 
+def test_run_through_dedup_with_a_series_of_thousands_of_records(server, tmp_path, monkeypatch, capsys):
+    # 10,500 records, 8,000 of them reports of one series (same authors, journal and title stem):
+    # candidate pairs stay in proportion to the records and no two reports become one work
+    records = corpus(10_500, seed=5, start=date(2018, 1, 1), days=3 * 365)
+    fake = FakePubMed(records, series=set(sorted(records)[:8_000]))
+    serve_fake(server, fake)
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    original = PubMedSettings.from_protocol.__func__
+    monkeypatch.setattr(PubMedSettings, "from_protocol", classmethod(
+        lambda cls, protocol=None, api_key=None: dataclasses.replace(original(cls, protocol, api_key),
+                                                                     requests_per_second=0)))
+    protocol = write_protocol(tmp_path, query="influenza surveillance")
+    assert cli.main(["run", str(protocol)]) == 0
+    assert "dedup:" in capsys.readouterr().out
+    with Project.open(protocol) as project:
+        counts = project.store.counts()
+    assert counts["records"] == 10_500
+    assert counts["works"] == 10_500           # every PMID its own work: none merged, none lost
+
+
 def test_total_moving_during_the_search_is_reported(server, tmp_path):
     fake = FakePubMed(corpus(10_050))
     fake.after_first_search = lambda f: f.corpus.update({39_999_999: date(2024, 5, 5), 39_999_998: date(2001, 2, 2)})
