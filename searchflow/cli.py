@@ -20,6 +20,7 @@ from . import __version__, searches
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search, is_search_date
 from .screening import ScreeningError
+from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
 from .store import StoreError
@@ -135,7 +136,13 @@ def cmd_searches(args: argparse.Namespace) -> int:
 
 def cmd_records(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
-        rows = (record_row(r) for r in project.store.record_rows())
+        if args.search:
+            run = project.store.latest_run(args.search)   # counted or not: an ad hoc import too
+            if run is None:
+                raise UserError(f"unknown search {args.search!r}; `searchflow searches {args.protocol}` lists them")
+            rows = (record_row(r) for r in project.store.record_rows(current_only=False, run_id=run["id"]))
+        else:
+            rows = (record_row(r) for r in project.store.record_rows())
         with _output(args.out) as out:
             if args.format == "csv":
                 writer = csv.DictWriter(out, fieldnames=RECORD_COLUMNS, lineterminator="\n")
@@ -536,8 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_search_date, help="date the search was run (YYYY-MM-DD)")
     p.add_argument("--query", help="the search strategy as run")
     p.add_argument("--id", help="search id (default: import:<database>)")
-    p.add_argument("--format", choices=["ris", "medline", "wos", "ovid_tagged", "endnote_xml", "csv"],
-                   help="force an importer instead of detecting the format")
+    p.add_argument("--format", choices=list(FORMATS), help="force an importer instead of detecting the format")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help="per search run: records and field coverage")
@@ -559,6 +565,8 @@ def build_parser() -> argparse.ArgumentParser:
     _protocol_argument(p)
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="csv: every column; table: a short view to read (default)")
+    p.add_argument("--search", metavar="ID",
+                   help="only this search's newest version, counted or not (an ad hoc import, a retired search)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_records)
 
