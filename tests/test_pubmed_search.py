@@ -13,9 +13,9 @@ from pubmed_fakes import FakePubMed, esearch_xml, settings_for, xml_response
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.protocol import ProtocolError, Search
-from searchflow.sources import pubmed
+from searchflow.sources.pubmed import runs as pubmed   # the module that reads stored replies
 from searchflow.sources.pubmed import EutilsError, PubMedSettings, run_search, stored_records
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 KEY = "k3y-d0-not-st0re-0123456789abcdef"
 TODAY = date(2026, 11, 22)

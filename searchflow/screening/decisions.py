@@ -389,16 +389,6 @@ def assigned_works(store: Store, protocol: Protocol, reviewer: str, stage: str) 
     return [w for w in works if reviewer in assign(w)]
 
 
-def queue(store: Store, protocol: Protocol, reviewer: str, stage: str,
-          assigned: list[int] | None = None) -> list[int]:
-    """Assigned works this reviewer has no standing verdict on yet, in import order.
-    Pass ``assigned`` (from :func:`assigned_works`) when you have it, to skip recomputing it."""
-    done = store.screened_works(reviewer, stage)
-    if assigned is None:
-        assigned = assigned_works(store, protocol, reviewer, stage)
-    return [w for w in assigned if w not in done]
-
-
 # ------------------------------------------------------------------ final decisions
 
 _INCLUSIVE = {"include": 0, "maybe": 1, "exclude": 2, "not_retrieved": 3}
@@ -537,7 +527,7 @@ class ScreeningState:
         return result
 
 
-# The latest state of each open store, with what it was derived from: the store's data version
+# The latest state of each open store, with what it was derived from: the store's change counter
 # (any write by anyone changes it) and the protocol settings the rules read.
 _STATES: "weakref.WeakKeyDictionary[Store, tuple[tuple, ScreeningState]]" = weakref.WeakKeyDictionary()
 _SETTINGS = ("second_reviewer_share", "maybe_is_conflict", "seed")
@@ -547,13 +537,13 @@ def screening_state(store: Store, protocol: Protocol) -> ScreeningState:
     """The screening state of the store as it is now: the cached one while nothing has changed
     (no event, import, merge or protocol setting since), else a new one."""
     runs = _title_abstract_runs(store, protocol)
-    key = (store.data_version(), tuple(runs), tuple(protocol.screening.reviewers),
+    key = (store.change_counter(), tuple(runs), tuple(protocol.screening.reviewers),
            repr([getattr(protocol.screening, name) for name in _SETTINGS]))
     cached = _STATES.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]
     state = ScreeningState(store, protocol, runs)
-    if not store.conn.in_transaction:     # a rollback would undo writes without a new version
+    if not store.in_transaction:     # a rollback would undo writes without a new version
         _STATES[store] = (key, state)
     return state
 

@@ -96,9 +96,9 @@ def open_export(path: str | Path, format: str | None = None,
 
 def open_encoded(path: str | Path, format: str | None = None,
                  scanned: Scan | None = None) -> tuple[FileInfo, Iterator[tuple]]:
-    """:func:`open_export`, each record already through :func:`searchflow.store.encode_record`:
+    """:func:`open_export`, each record already through :func:`searchflow.store.encoding.encode_record`:
     what an import stores. A large file is parsed by worker processes meanwhile."""
-    from ..store import encode_record
+    from ..store.encoding import encode_record
     from . import chunked
 
     info, records = open_export(path, format, scanned)

@@ -28,7 +28,7 @@ from ..records import (
     Record, normalise_doi, normalise_issns, normalise_pages, normalise_pmcid, normalise_pmid,
     normalise_type, normalise_year, unique,
 )
-from ..store import encode_record
+from ..store.encoding import encode_record
 
 # Bump whenever records read from the same stored responses could come out different (a field,
 # a raw tag, their order): unchanged searches are then read again, once, and the run says so.
