@@ -441,7 +441,7 @@ def _screening(check: _Checker, table: dict, review_lead: str) -> Screening:
     seed = table.get("seed", "searchflow")
     if not isinstance(seed, str) and not _whole(seed):
         check.fail("screening.seed", "a string or a whole number", seed)
-    screening = Screening(
+    return Screening(
         reviewers=reviewers,
         lead=lead,
         resolvers=resolvers,
@@ -458,8 +458,6 @@ def _screening(check: _Checker, table: dict, review_lead: str) -> Screening:
         stopping_rule=_stopping_rule(check, table.get("stopping_rule")),
         seed=str(seed),
     )
-    screening.extra = dict(table)    # for the readers not yet moving to the fields (the order, prioritisation)
-    return screening
 
 
 def _shares(check: _Checker, value: Any) -> dict[str, float]:
