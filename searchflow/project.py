@@ -14,7 +14,7 @@ from typing import Iterator
 import pandas as pd
 
 from . import protocol as protocol_module
-from . import searches
+from . import search_runs, searches
 from .changes import SearchChange
 from .protocol import Protocol, Search
 from .sources import open_encoded
@@ -144,37 +144,32 @@ class Project:
         if search.id in searches.protocol_ids(self.protocol):
             with self.store.transaction():
                 renamed_from = searches.adopt_renamed(self.store, self.protocol, search.id, fingerprint)
-        current = self.store.latest_run(search.id)       # counted or not: same files add nothing
-        if current is not None and current["fingerprint"] == fingerprint:
-            return SearchChange(search.id, "unchanged", current["version"], current["record_count"],
-                                current["record_count"], files=[str(p) for p in files], renamed_from=renamed_from)
+        same = search_runs.unchanged(self.store, search.id, fingerprint)   # counted or not: same files add nothing
+        if same is not None:
+            same.files, same.renamed_from = [str(p) for p in files], renamed_from
+            return same
+        warnings: list[str] = []
         with self.store.transaction(), collector_paused():
-            run_id = self.store.add_search_run(
-                search.id, database=search.database, method=search.method, fingerprint=fingerprint,
-                platform=search.platform, query=search.query, limits=search.limits,
-                date_run=search.date, round=search.round, hits_reported=search.hits,
+            run = search_runs.begin(
+                self.store, search.id, connector="file", database=search.database, method=search.method,
+                platform=search.platform, query=search.query, limits=search.limits, date_run=search.date,
+                round=search.round,
             )
-            warnings: list[str] = []
             sizes, stored = [path.stat().st_size for path, _ in scans], 0
             with progress(f"importing {search.id}") as update:
                 for at, (path, scanned) in enumerate(scans):
                     info, records = open_encoded(path, search.format, scanned)
-                    file_id = self.store.add_file(run_id, path=str(path), sha256=scanned.sha256,
+                    file_id = self.store.add_file(run.id, path=str(path), sha256=scanned.sha256,
                                                   size=sizes[at], format=info.format, encoding=info.encoding)
                     count = self.store.add_encoded(
-                        run_id, file_id, _reporting(records, update, stored, sum(sizes[:at]), sum(sizes)),
-                        previous_run_id=current["id"] if current is not None else None,
+                        run.id, file_id, _reporting(records, update, stored, sum(sizes[:at]), sum(sizes)),
+                        previous_run_id=run.previous_run_id,
                     )
                     self.store.finish_file(file_id, count, info.vendor, info.encoding)
                     stored += count
                     warnings.extend(info.warnings)
-            total = self.store.finish_run(run_id)
-        version = (current["version"] + 1) if current is not None else 1
-        change = SearchChange(search.id, "new" if current is None else "changed", version, total,
-                              current["record_count"] if current is not None else 0,
-                              files=[str(p) for p in files], warnings=warnings)
-        if current is not None:
-            change.carried = self.store.carried_records(run_id, current["id"])
+            change = search_runs.complete(self.store, run, fingerprint, search.hits)
+        change.files, change.warnings = [str(p) for p in files], warnings
         return change
 
     def import_ad_hoc(self, search: Search) -> SearchChange:

@@ -31,13 +31,13 @@ def review(tmp_path):
     protocol = protocol_module.load(path)
     store = Store.open(protocol.store_path)
     with store.transaction():
-        run = store.add_search_run("cinahl", database="CINAHL", method="database", fingerprint="cinahl")
+        run = store.begin_pending_run("cinahl", database="CINAHL", method="database", connector="file")
         store.add_records(run, None, [
             Record(title="Link worker caseloads in deprived areas", authors=["Ross, D"], year=2023, journal="BJGP"),
             Record(title="Navigators in oncology", authors=["Ito, K"], year=2016, journal="Cancer Nursing",
                    keywords=["care navigation"]),
         ])
-        store.finish_run(run)
+        store.complete_run(run, fingerprint="cinahl", hits_reported=None)
     yield protocol, store
     store.close()
 

@@ -20,22 +20,24 @@ from searchflow.store.sqlite import SQLiteStore as Store
 # ------------------------------------------------------------ every backend
 
 def _run(store, search_id: str = "s") -> int:
-    return store.add_search_run(search_id, database="DB", method="database", fingerprint="f")
+    run = store.begin_pending_run(search_id, database="DB", method="database", connector="file")
+    store.complete_run(run, fingerprint="f", hits_reported=None)
+    return run
 
 
 def test_each_record_gets_a_work_and_identical_records_keep_theirs(store):
     with store.transaction():
-        run1 = _run(store)
+        run1 = store.begin_pending_run("s", database="DB", method="database", connector="file")
         records = [Record(raw=[("TI", f"Title {i}")], title=f"Title {i}") for i in range(3)]
         assert store.add_records(run1, None, records) == 3
-        store.finish_run(run1)
+        store.complete_run(run1, fingerprint="f", hits_reported=None)
     works1 = {r["title"]: r["work_id"] for r in store.record_rows()}
     assert len(set(works1.values())) == 3
     with store.transaction():
-        run2 = _run(store)
+        run2 = store.begin_pending_run("s", database="DB", method="database", connector="file")
         records = [Record(raw=[("TI", t)], title=t) for t in ("Title 0", "Title 2", "New")]
         store.add_records(run2, None, records, previous_run_id=run1)
-        store.finish_run(run2)
+        store.complete_run(run2, fingerprint="f", hits_reported=None)
     rows = list(store.record_rows())
     assert [r["search"] for r in rows] == ["s"] * 3          # only the current version counts
     works2 = {r["title"]: r["work_id"] for r in rows}

@@ -76,7 +76,11 @@ class Store(ReplyCache):
     # ------------------------------------------------------------ search runs
     # A search run is one version of one search; a changed file or query is a new version and
     # the earlier one stops counting (is_current 0). A search that is not counted has no
-    # current version but keeps its records, works and decisions.
+    # current version but keeps its records, works and decisions. Every run, a file import's
+    # or a connector's, is written in two steps (see :mod:`searchflow.search_runs`): a pending
+    # run (version 0, not current) takes its records, then complete_run() gives it the next
+    # version number and makes it current. A file import does both in one transaction; a
+    # connector commits each reply as it arrives, so an interrupted search resumes.
 
     @abstractmethod
     def current_run(self, search_id: str) -> dict | None:
@@ -94,13 +98,6 @@ class Store(ReplyCache):
     @abstractmethod
     def search_runs(self, current_only: bool = False) -> list[dict]:
         """Every search run (or only those that count), oldest first."""
-
-    @abstractmethod
-    def add_search_run(self, search_id: str, *, database: str, method: str, fingerprint: str,
-                       platform: str = "", query: str = "", limits: str = "", date_run: str = "",
-                       round: int = 1, hits_reported: int | None = None, connector: str = "file",
-                       query_translation: str = "") -> int:
-        """A new version of a search, which counts from now on; earlier versions stay but stop counting."""
 
     @abstractmethod
     def update_search_run(self, run_id: int, **values: Any) -> None:
@@ -137,10 +134,6 @@ class Store(ReplyCache):
     @abstractmethod
     def run_files(self, run_id: int) -> list[dict]:
         """A run's files in the order they were imported."""
-
-    @abstractmethod
-    def finish_run(self, run_id: int) -> int:
-        """Count the run's records into it; returns the count."""
 
     @abstractmethod
     def carried_records(self, run_id: int, previous_run_id: int) -> int:
@@ -203,25 +196,26 @@ class Store(ReplyCache):
     def run_pmids(self, run_id: int) -> list[str]:
         """The run's PMIDs in stored order (what a refreshed PubMed search is compared with)."""
 
-    # ------------------------------------------------------------ connector searches (PubMed)
-    # A connector search run is written in two steps: a pending run (version 0, not current)
-    # collects the replies as they arrive, so an interrupted search resumes; complete_run()
-    # then gives it the next version number and makes it current.
+    # ------------------------------------------------------------ pending runs
+    # A search's one pending run, before complete_run() makes it a version (see "search runs").
 
     @abstractmethod
     def pending_run(self, search_id: str) -> dict | None:
-        """The search's unfinished connector run, None when there is none."""
+        """The search's unfinished run, None when there is none."""
 
     @abstractmethod
     def begin_pending_run(self, search_id: str, *, database: str, method: str, connector: str,
                           platform: str = "", query: str = "", limits: str = "", date_run: str = "",
                           round: int = 1) -> int:
-        """Start a connector run that does not count until :meth:`complete_run`."""
+        """Start a search run (a file import's or a connector's) that counts nothing until
+        :meth:`complete_run`; a search has at most one pending run."""
 
     @abstractmethod
     def complete_run(self, run_id: int, *, fingerprint: str, hits_reported: int | None,
                      query_translation: str = "") -> int:
-        """The pending run becomes the current version of its search; returns the version."""
+        """The pending run becomes its search's next version (one more than its newest, counted
+        or not), current from now on, earlier versions no longer current; its records are counted
+        into it (``record_count``). Returns the version. The only place a version number is made."""
 
     @abstractmethod
     def discard_run(self, run_id: int) -> None:

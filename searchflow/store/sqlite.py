@@ -321,24 +321,6 @@ class SQLiteStore(Store, SQLiteReplyCache):
     def current_run(self, search_id: str) -> dict | None:
         return self._one("SELECT * FROM search_run WHERE search_id = ? AND is_current = 1", (search_id,))
 
-    def add_search_run(self, search_id: str, *, database: str, method: str, fingerprint: str,
-                       platform: str = "", query: str = "", limits: str = "", date_run: str = "",
-                       round: int = 1, hits_reported: int | None = None, connector: str = "file",
-                       query_translation: str = "") -> int:
-        (last,) = self.conn.execute(
-            "SELECT COALESCE(MAX(version), 0) FROM search_run WHERE search_id = ?", (search_id,)
-        ).fetchone()
-        self.conn.execute("UPDATE search_run SET is_current = 0 WHERE search_id = ?", (search_id,))
-        cur = self.conn.execute(
-            """INSERT INTO search_run (search_id, version, is_current, database, platform, method,
-                   query, limits, date_run, round, hits_reported, connector, query_translation,
-                   fingerprint, imported_at)
-               VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (search_id, last + 1, database, platform, method, query, limits, date_run, round,
-             hits_reported, connector, query_translation, fingerprint, now()),
-        )
-        return cur.lastrowid
-
     def latest_run(self, search_id: str) -> dict | None:
         return self._one(
             "SELECT * FROM search_run WHERE search_id = ? AND version > 0 ORDER BY version DESC LIMIT 1",
@@ -401,13 +383,6 @@ class SQLiteStore(Store, SQLiteReplyCache):
             "UPDATE search_file SET record_count = ?, vendor = ?, encoding = ? WHERE id = ?",
             (record_count, vendor, encoding, file_id),
         )
-
-    def finish_run(self, run_id: int) -> int:
-        (count,) = self.conn.execute(
-            "SELECT COUNT(*) FROM source_record WHERE run_id = ?", (run_id,)
-        ).fetchone()
-        self.conn.execute("UPDATE search_run SET record_count = ? WHERE id = ?", (count, run_id))
-        return count
 
     def carried_records(self, run_id: int, previous_run_id: int) -> int:
         (count,) = self.conn.execute(
@@ -522,9 +497,8 @@ class SQLiteStore(Store, SQLiteReplyCache):
         ).fetchone()
         return {"records": row[0], "works": row[1]}
 
-    # ------------------------------------------------------------ connector searches (PubMed)
-    # A connector search run is written in two steps: a pending row (version 0, not current)
-    # collects the E-utilities responses as they arrive, so an interrupted search resumes;
+    # ------------------------------------------------------------ pending runs
+    # Every search run is first a pending row (version 0, not current) that takes its records;
     # complete_run() then gives it the next version number and makes it current.
 
     def pending_run(self, search_id: str) -> dict | None:

@@ -46,10 +46,10 @@ files = ["embase.ris"]
     protocol = protocol_module.load(path)
     store = Store.open(protocol.store_path)
     with store.transaction():
-        run = store.add_search_run("embase", database="Embase", method="database", fingerprint="bench")
+        run = store.begin_pending_run("embase", database="Embase", method="database", connector="file")
         store.add_records(run, None, (Record(raw=[("ID", str(i))], title=f"Link workers study {i}", year=2020,
                                              doi=f"10.1234/r.{i}") for i in range(works)))
-        store.finish_run(run)
+        store.complete_run(run, fingerprint="bench", hits_reported=None)
         stamp = now()
         for work in sorted({r["work_id"] for r in store.record_rows()}):
             store.add_decision(work, "title_abstract", "ann", "verdict", "include", "", "", time=stamp)

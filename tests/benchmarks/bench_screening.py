@@ -56,9 +56,9 @@ files = ["embase.ris"]
                          journal="Journal of Benchmarks", doi=f"10.1234/bench.{i}", type="article")
 
     with store.transaction():
-        run = store.add_search_run("embase", database="Embase", method="database", fingerprint="bench")
+        run = store.begin_pending_run("embase", database="Embase", method="database", connector="file")
         store.add_records(run, None, records())
-        store.finish_run(run)
+        store.complete_run(run, fingerprint="bench", hits_reported=None)
     stamp = now()
     with store.transaction():
         for work in range(1, works + 1):

@@ -80,9 +80,9 @@ def generate(folder: Path, works: int, screened: int, stage: str = "title_abstra
 
     store = Store.open(protocol.store_path)
     with store.transaction():
-        run_id = store.add_search_run("bench", database="MEDLINE", method="database", fingerprint="bench")
+        run_id = store.begin_pending_run("bench", database="MEDLINE", method="database", connector="file")
         store.add_records(run_id, None, records())
-        store.finish_run(run_id)
+        store.complete_run(run_id, fingerprint="bench", hits_reported=None)
         if stage == "full_text":
             forward = []
             for work in range(1, works + 1):

@@ -9,7 +9,8 @@ identically, and an interrupted one resumes. One job per module:
 - ``conversation``: a run's exchanges, stored as they arrive and replayed in order;
 - ``readers``: reader processes for a big search's efetch replies;
 - ``slicing``: date and PMID-range slices under PubMed's 10,000-record cap;
-- ``runs``: a search run from start to finish (run, resume, new version, replay): ``run_search``;
+- ``runs``: a search run from start to finish (run, resume, replay) through
+  :mod:`searchflow.search_runs`, which makes its versions: ``run_search``;
 - ``chasing``: citation chasing through elink: ``chase``.
 
 Replies are read into records by :mod:`searchflow.sources.pubmed_xml`.

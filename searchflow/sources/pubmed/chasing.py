@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
+from ... import search_runs
 from ...records import Record
 from ...store import Store
 from ..pubmed_xml import NcbiError, read_efetch, read_elink, read_esearch
 from .client import EutilsClient, EutilsError
 from .conversation import Conversation
-from .runs import digest, discard
+from .runs import digest
 from .settings import PubMedSettings
 from .slicing import listing
 
@@ -82,15 +83,10 @@ def _chase(store: Store, wanted: list[int], known: dict[int, dict[str, Any]], li
            search_id: str, direction: str, settings: PubMedSettings, today: date | None) -> ChaseResult:
     """:func:`chase` once this process alone runs it."""
     result = ChaseResult(search_id, direction)
-    current = store.current_run(search_id)
-    pending = store.pending_run(search_id)
-    if pending is not None:
-        discard(store, pending["id"])        # chases are short: start again rather than resume
-    day = today or date.today()
-    run_id = store.begin_pending_run(
-        search_id, database="PubMed", method="citation", connector="citation",
-        platform="NCBI E-utilities ELink", query="", date_run=day.isoformat())
-    conversation = Conversation(store, run_id, EutilsClient(settings), search_id)
+    run = search_runs.begin(          # chases are short: a pending one starts again rather than resumes
+        store, search_id, connector="citation", database="PubMed", method="citation",
+        platform="NCBI E-utilities ELink", date_run=(today or date.today()).isoformat())
+    conversation = Conversation(store, run.id, EutilsClient(settings), search_id)
     try:
         for work in wanted:
             ident = known[work]
@@ -136,7 +132,7 @@ def _chase(store: Store, wanted: list[int], known: dict[int, dict[str, Any]], li
             for record in reply.records:
                 records.setdefault(record.pmid, record)
     except EutilsError as exc:
-        discard(store, run_id)
+        search_runs.discard(store, run.id)
         raise EutilsError(f"citation chasing: {exc}") from None
 
     missing = [p for p in targets if p not in records]
@@ -145,13 +141,12 @@ def _chase(store: Store, wanted: list[int], known: dict[int, dict[str, Any]], li
     query = (f"{' + '.join(linknames)} of PMIDs "
              + ", ".join(f"{pmid} (work {work})" for work, pmid in result.seeds.items()))
     with store.transaction():
-        store.update_search_run(run_id, query=query)
-        previous = current["id"] if current is not None else None
+        store.update_search_run(run.id, query=query)
         for work, pmids in linked.items():
             found = [records[p] for p in pmids if p in records]
-            result.links[work] = store.add_records(run_id, None, found, previous_run_id=previous,
+            result.links[work] = store.add_records(run.id, None, found, previous_run_id=run.previous_run_id,
                                                    seed_work_id=work)
-        result.version = store.complete_run(run_id, fingerprint=digest(store.run_fingerprints(run_id)),
-                                            hits_reported=sum(len(p) for p in linked.values()))
+        result.version = search_runs.complete(store, run, digest(store.run_fingerprints(run.id)),
+                                              sum(len(p) for p in linked.values())).version
     result.records = sum(result.links.values())
     return result

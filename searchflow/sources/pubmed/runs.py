@@ -10,6 +10,7 @@ import hashlib
 from datetime import date
 from typing import Any, Iterable, Iterator
 
+from ... import search_runs
 from ...changes import SearchChange
 from ...progress import progress
 from ...protocol import Search
@@ -160,41 +161,31 @@ def run_search(store: Store, search: Search, settings: PubMedSettings, *, refres
 def _run(store: Store, search: Search, settings: PubMedSettings, limits: str,
          today: date | None) -> tuple[SearchChange, list[str]]:
     """:func:`run_search` when the search goes to PubMed: this process alone runs it."""
-    current = store.current_run(search.id)          # as it stands now that this process runs it
-    pending = store.pending_run(search.id)
-    if pending is not None and (pending["query"], pending["limits"]) != (search.query, limits):
-        discard(store, pending["id"])
-        pending = None
-    if pending is None:
-        day = today or date.today()
-        run_id = store.begin_pending_run(
-            search.id, database=search.database, method=search.method, connector="pubmed",
-            platform=search.platform or "PubMed (NCBI E-utilities)", query=search.query, limits=limits,
-            date_run=day.isoformat(), round=search.round)
-    else:
-        run_id, day = pending["id"], date.fromisoformat(pending["date_run"])
-    records = RunRecords(store, run_id, current["id"] if current is not None else None, settings.reader_processes)
-    conversation = Conversation(store, run_id, EutilsClient(settings), search.id, records)
+    run = search_runs.begin(
+        store, search.id, connector="pubmed", database=search.database, method=search.method,
+        platform=search.platform or "PubMed (NCBI E-utilities)", query=search.query, limits=limits,
+        date_run=(today or date.today()).isoformat(), round=search.round, resume=True)
+    records = RunRecords(store, run.id, run.previous_run_id, settings.reader_processes)
+    conversation = Conversation(store, run.id, EutilsClient(settings), search.id, records)
     resumed = len(conversation.stored)
     try:
         with progress(f"PubMed {search.id}", enabled=settings.progress) as update:
             outcome = PubMedSearch(conversation, search.query, mindate=search.mindate, maxdate=search.maxdate,
-                                   today=day, batch_size=settings.batch_size, progress=update).run()
+                                   today=date.fromisoformat(run.date_run), batch_size=settings.batch_size,
+                                   progress=update).run()
             conversation.flush()
     except EutilsError as exc:
         try:
             conversation.flush()            # keep the replies already fetched: a rerun resumes after them
         except EutilsError:
             pass
-        if not store.eutils_requests(run_id):
-            discard(store, run_id)
+        if not store.eutils_requests(run.id):
+            search_runs.discard(store, run.id)
         raise EutilsError(f"search {search.id!r}: {exc}") from None
     finally:
         conversation.close()
 
-    version, count = _complete(store, run_id, current, outcome.total, outcome.translation, records)
-    change = SearchChange(search.id, "new" if current is None else "changed", version, count,
-                          current["record_count"] if current is not None else 0)
+    change = _complete(store, run, outcome.total, outcome.translation, records)
     change.warnings += [f"{search.id}: {w}" for w in outcome.warnings]
     if not settings.email:
         change.warnings.append("no contact email sent to NCBI: add email = \"...\" under [pubmed] in the "
@@ -205,32 +196,22 @@ def _run(store: Store, search: Search, settings: PubMedSettings, limits: str,
                    if outcome.slices else "")
                 + (f"; resumed after {resumed} stored responses" if resumed else "")
                 + f"; query translation: {outcome.translation}"]
-    if current is not None:
-        change.carried = store.carried_records(run_id, current["id"])
-        messages += _changes(store, search.id, current["id"], run_id)
+    if run.previous is not None:
+        messages += _changes(store, search.id, run.previous_run_id, run.id)
     return change, messages
 
 
-def _complete(store: Store, run_id: int, current: Any, hits: int | None, translation: str,
-              records: RunRecords | None = None) -> tuple[int, int]:
-    """The pending run becomes current, its records stored (as its replies arrived, or now from
-    the stored replies): one transaction."""
+def _complete(store: Store, run: search_runs.PendingRun, hits: int | None, translation: str,
+              records: RunRecords | None = None) -> SearchChange:
+    """The pending run completed as its search's next version, its records stored (as its replies
+    arrived, or now from the stored replies): one transaction."""
     with store.transaction():
         if records is None:
-            records = RunRecords(store, run_id, current["id"] if current is not None else None)
+            records = RunRecords(store, run.id, run.previous_run_id)
             records.rebuild()
         elif not records.ready():
             records.rebuild()
-        version = store.complete_run(run_id, fingerprint=_run_fingerprint(store, run_id),
-                                     hits_reported=hits, query_translation=translation)
-    return version, records.count
-
-
-def discard(store: Store, run_id: int) -> None:
-    """An abandoned pending run goes with its records and the works made for them."""
-    with store.transaction():
-        store.drop_run_records(run_id)
-        store.discard_run(run_id)
+        return search_runs.complete(store, run, _run_fingerprint(store, run.id), hits, translation)
 
 
 def _replay(store: Store, search: Search, current: Any) -> tuple[SearchChange, list[str]]:
@@ -240,9 +221,8 @@ def _replay(store: Store, search: Search, current: Any) -> tuple[SearchChange, l
     (which now notes this reader); different ones make a new version built from the same
     responses, decisions carried over for records that did not change."""
     fingerprint = _run_fingerprint(store, current["id"])
-    unchanged = SearchChange(search.id, "unchanged", current["version"], current["record_count"],
-                             current["record_count"])
-    if current["fingerprint"] == fingerprint:
+    unchanged = search_runs.unchanged(store, search.id, fingerprint)
+    if unchanged is not None:
         return unchanged, []
     was = _reader_version(current["fingerprint"])
     why = (f"the PubMed reader changed from version {was} to {PARSER_VERSION}" if was != PARSER_VERSION
@@ -251,15 +231,14 @@ def _replay(store: Store, search: Search, current: Any) -> tuple[SearchChange, l
     replayed = [Store.record_fingerprint(r) for r in stored_records(store, current["id"])]
     if replayed == store.run_fingerprints(current["id"]):
         store.update_search_run(current["id"], fingerprint=fingerprint)
-        return unchanged, [f"{read_again}; no record changed"]
-    run_id = store.begin_pending_run(
-        search.id, database=current["database"], method=current["method"], connector="pubmed",
-        platform=current["platform"], query=current["query"], limits=current["limits"],
-        date_run=current["date_run"], round=current["round"])
-    store.copy_eutils_responses(current["id"], run_id)
-    version, count = _complete(store, run_id, current, current["hits_reported"], current["query_translation"])
-    change = SearchChange(search.id, "changed", version, count, current["record_count"],
-                          carried=store.carried_records(run_id, current["id"]))
+        return search_runs.unchanged(store, search.id, fingerprint), [f"{read_again}; no record changed"]
+    with store.exclusive(f"search-{search.id}", f"PubMed search {search.id!r}"):   # as run_search's
+        run = search_runs.begin(
+            store, search.id, connector="pubmed", database=current["database"], method=current["method"],
+            platform=current["platform"], query=current["query"], limits=current["limits"],
+            date_run=current["date_run"], round=current["round"])
+        store.copy_eutils_responses(current["id"], run.id)
+        change = _complete(store, run, current["hits_reported"], current["query_translation"])
     return change, [f"{read_again}; no new search was run"]
 
 
