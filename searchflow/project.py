@@ -105,7 +105,7 @@ class Project:
                 report.messages.extend(messages)
         # -- step 3: deduplication
         merged, waiting = None, None
-        if self.protocol.dedup.get("enabled", True):
+        if self.protocol.dedup.enabled:
             from .dedup.review import dedup_project
             dedup = dedup_project(self.store, self.protocol, full=compare_all)
             report.messages.append(dedup.describe())

@@ -11,8 +11,6 @@ from textual.binding import Binding
 
 from searchflow import protocol
 from searchflow.cli import build_parser
-from searchflow.flow.outputs import OUTPUT_KEYS
-from searchflow.sources.pubmed.settings import PUBMED_SETTINGS_KEYS
 from searchflow.tui import app, screens
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -28,12 +26,23 @@ def _options() -> list[tuple[str, str]]:
             for option in action.option_strings if option.startswith("--") and option != "--help"]
 
 
-def _protocol_keys() -> list[str]:
-    keys = set()
-    for name in dir(protocol):
-        if name.endswith("_KEYS"):
-            keys |= set(getattr(protocol, name))
-    return sorted(keys | set(OUTPUT_KEYS) | set(PUBMED_SETTINGS_KEYS))
+def _protocol_keys() -> list[tuple[str, str, list[str]]]:
+    """(table, key, the keys of its own table if it takes one) for every key of the protocol model."""
+    found = [(table, key, protocol.keys_of(nested) if (nested := protocol.nested_table(model, key)) else [])
+             for table, model in protocol.TABLES.items() for key in protocol.keys_of(model)]
+    return found + [("outputs", key, []) for key in protocol.OUTPUT_KEYS]
+
+
+def _readme_key_rows() -> dict[tuple[str, str], str]:
+    """(table, key) -> its row of the README's table of protocol keys ("Every key, by table")."""
+    lines = README.split("Every key, by table", 1)[1].split("\n\n", 2)[1].splitlines()
+    rows, table = {}, ""
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+        table = re.sub(r"[`\[\]]", "", cells[0]) or table
+        for key in re.findall(r"`([a-z_]+)`", cells[1]):
+            rows[(table, key)] = line
+    return rows
 
 
 def _tui_keys() -> list[tuple[str, str]]:
@@ -71,9 +80,17 @@ def test_every_command_and_option_has_a_description(command):
             assert action.help, f"{command} {action.option_strings or action.dest}: no help string"
 
 
-@pytest.mark.parametrize("key", _protocol_keys())
-def test_every_protocol_key_is_in_the_readme(key):
-    assert re.search(rf"(^|[\s{{\[,`]){re.escape(key)}(\s*=|`|\])", README, re.M), f"README: protocol key {key!r}"
+@pytest.mark.parametrize("table, key, nested", _protocol_keys())
+def test_every_protocol_key_is_in_the_readme(table, key, nested):
+    row = _readme_key_rows().get((table, key))
+    assert row, f"README: no row for protocol key [{table}] {key!r} in the table of keys"
+    for name in nested:
+        assert re.search(rf"[\s{{,`]{re.escape(name)}(\s*=|`)", row), f"README: {table}.{key}.{name} not in its row"
+
+
+def test_the_readme_lists_no_key_the_protocol_does_not_take():
+    known = {(table, key) for table, key, _ in _protocol_keys()}
+    assert sorted(set(_readme_key_rows()) - known) == []
 
 
 @pytest.mark.parametrize("screen, key", _tui_keys())

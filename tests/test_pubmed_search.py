@@ -314,8 +314,8 @@ def test_changed_query_is_a_new_version_and_pubmed_table_is_checked(server, tmp_
     assert [f["term"] for f in fake.requests("esearch")] == [["first query"], ["second query"]]
     bad = tmp_path / "bad.toml"
     bad.write_text(PROTOCOL.format(query="q").replace('email = "reviewer@example.org"', 'api_key = "x"'))
-    with Project.open(bad) as project, pytest.raises(ProtocolError, match="pubmed.api_key"):
-        project.run()
+    with pytest.raises(ProtocolError, match="pubmed.api_key"):                # when the protocol is read
+        Project.open(bad)
 
 
 def test_progress_is_reported_as_records_arrive(server, tmp_path):

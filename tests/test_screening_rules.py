@@ -142,15 +142,13 @@ def test_second_reviewer_share(tmp_path):
 
 
 def test_second_reviewer_share_must_be_a_fraction(tmp_path):
-    with make_project(tmp_path, "second_reviewer_share = 20") as project:
-        with pytest.raises(ProtocolError, match=r"second_reviewer_share.*0 to 1"):
-            sd.assigned_works(project.store, project.protocol, "ann", TA)
+    with pytest.raises(ProtocolError, match=r"second_reviewer_share.*0 to 1"):     # when the protocol is read
+        make_project(tmp_path, "second_reviewer_share = 20")
 
 
 def test_bad_screening_settings_name_the_key(tmp_path):
-    with make_project(tmp_path, 'maybe_is_conflict = "yes"') as project:
-        with pytest.raises(ProtocolError, match=r"review.toml: screening.maybe_is_conflict: expected true or false"):
-            sd.final_decisions(project.store, project.protocol, TA)
+    with pytest.raises(ProtocolError, match=r"review.toml: screening.maybe_is_conflict: expected true or false"):
+        make_project(tmp_path, 'maybe_is_conflict = "yes"')                       # when the protocol is read
 
 
 def test_three_reviewers_get_a_seeded_pair_per_work(tmp_path):
@@ -244,7 +242,7 @@ def test_conflict_rules_at_title_abstract(project):
     conflict = sd.conflicts(s, p, TA)[0]
     assert conflict.reviewers == ("ann", "bob") and conflict.verdicts == ("include", "exclude")
     # by protocol, a maybe is a question for the resolver
-    p.screening.extra["maybe_is_conflict"] = True
+    p.screening.maybe_is_conflict = True
     assert [c.work_id for c in sd.conflicts(s, p, TA)] == [w[0], w[1], w[2], w[4]]
 
 

@@ -50,7 +50,7 @@ def test_a_changed_protocol_setting_is_seen(project):
     decide(project, work, TA, "ann", "include")
     decide(project, work, TA, "bob", "maybe")
     assert sd.final_decisions(s, p, TA)[work].verdict == "include"
-    p.screening.extra["maybe_is_conflict"] = True
+    p.screening.maybe_is_conflict = True
     assert sd.final_decisions(s, p, TA)[work].status == "conflict"
     assert [c.work_id for c in sd.conflicts(s, p, TA)] == [work]
 

@@ -19,7 +19,7 @@ from searchflow.protocol import ProtocolError
 from searchflow.screening import decisions
 from searchflow.screening.highlight import EXCLUDE, INCLUDE, Highlighter
 from searchflow.store.sqlite import SQLiteStore as Store
-from searchflow.tui.app import ScreeningApp, keymap_from_protocol
+from searchflow.tui.app import ScreeningApp
 from searchflow.dedup import review as dedup_review
 from searchflow.tui.screens import ConflictScreen, DashboardScreen, DuplicateScreen, ScreeningScreen
 from searchflow.tui.widgets import ReasonPicker, TextPrompt
@@ -198,9 +198,8 @@ async def test_protocol_can_remap_keys(tmp_path):
 
 
 def test_unknown_action_in_keys_is_a_protocol_error(tmp_path):
-    path = fixture_project.build(tmp_path, extra='keys = { inclde = "y" }\n')
-    with pytest.raises(ProtocolError, match=r"screening\.keys\.inclde"):
-        keymap_from_protocol(protocol_module.load(path))
+    with pytest.raises(ProtocolError, match=r"screening\.keys\.inclde"):      # when the protocol is read
+        fixture_project.build(tmp_path, extra='keys = { inclde = "y" }\n')
 
 
 # ------------------------------------------------------------------ blinding and conflicts

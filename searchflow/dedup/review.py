@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..protocol import similarity
 from ..screening.decisions import carry_decisions, resolvers, uncarry_decisions
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
@@ -58,13 +59,11 @@ class PossiblePair:
 
 
 def thresholds_from(protocol: Any) -> Thresholds:
-    """The protocol's [dedup] duplicate_threshold / possible_threshold (0-1 or 0-100) over the defaults."""
-    settings = getattr(protocol, "dedup", None) or {}
+    """The protocol's [dedup] duplicate_threshold / possible_threshold (without a protocol: the defaults)."""
     thresholds = Thresholds()
-    for key, attribute in (("duplicate_threshold", "duplicate_title"), ("possible_threshold", "possible_title")):
-        if key in settings:
-            value = float(settings[key])
-            setattr(thresholds, attribute, value * 100 if value <= 1 else value)
+    if protocol is not None:
+        thresholds.duplicate_title = similarity(protocol.dedup.duplicate_threshold)
+        thresholds.possible_title = similarity(protocol.dedup.possible_threshold)
     return thresholds
 
 

@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from ..protocol import METHODS, Protocol, ProtocolError
+from ..protocol import METHODS, Protocol
 from ..screening import decisions as screening
 from ..store import Store
 
@@ -153,25 +153,8 @@ OUTCOMES = ("automation", "excluded_screening", "awaiting_screening", "not_retri
 
 def previous_review(protocol: Protocol) -> tuple[int, int] | None:
     """``[review] previous = {studies = N, reports = M}``: the updated-review variant."""
-    review = protocol.raw.get("review", {}) if isinstance(protocol.raw, dict) else {}
-    value = review.get("previous")
-    if value is None:
-        return None
-    key = "review.previous"
-    if not isinstance(value, dict):
-        raise ProtocolError(f"{protocol.path}: {key}: expected a table {{studies = N, reports = M}}, got {value!r}")
-    unknown = set(value) - {"studies", "reports"}
-    if unknown:
-        raise ProtocolError(f"{protocol.path}: {key}.{sorted(unknown)[0]}: expected only studies and reports")
-    numbers = []
-    for name in ("studies", "reports"):
-        n = value.get(name)
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise ProtocolError(f"{protocol.path}: {key}.{name}: expected an integer >= 0, got {n!r}")
-        numbers.append(n)
-    if numbers[1] < numbers[0]:
-        raise ProtocolError(f"{protocol.path}: {key}: reports ({numbers[1]}) cannot be fewer than studies ({numbers[0]})")
-    return numbers[0], numbers[1]
+    previous = protocol.review.previous
+    return None if previous is None else (previous.studies, previous.reports)
 
 
 def automation_ineligible(store: Store, protocol: Protocol, awaiting: list[int]) -> set[int]:
@@ -188,22 +171,23 @@ def automation_ineligible(store: Store, protocol: Protocol, awaiting: list[int])
     hook = getattr(prioritise, "marked_ineligible", None)
     if hook is not None:
         return set(hook(store, protocol)) & set(awaiting)
-    rule = protocol.screening.extra.get("stopping_rule")
-    if isinstance(rule, dict) and rule.get("stopped") is True:
+    rule = protocol.screening.stopping_rule
+    if rule is not None and rule.stopped:
         return set(awaiting)
     return set()
 
 
 def stopping_rule_text(protocol: Protocol) -> str:
     """How the protocol states its stopping rule, for the report beside the automation count."""
-    rule = protocol.screening.extra.get("stopping_rule")
-    if not isinstance(rule, dict):
+    rule = protocol.screening.stopping_rule
+    if rule is None:
         return ""
-    for key in ("rule", "description"):
-        if isinstance(rule.get(key), str) and rule[key].strip():
-            return rule[key].strip()
-    settings = ", ".join(f"{k} = {v}" for k, v in sorted(rule.items()) if k != "stopped")
-    return f"stopping rule ({settings})" if settings else "stopping rule declared in the protocol"
+    text = rule.rule.strip() or rule.description.strip()
+    if text:
+        return text
+    if rule.irrelevant_in_a_row is not None:
+        return f"stopping rule (irrelevant_in_a_row = {rule.irrelevant_in_a_row})"
+    return "stopping rule declared in the protocol"
 
 
 def method_rank(method: str) -> int:

@@ -22,18 +22,12 @@ import tempfile
 from pathlib import Path
 
 from ..progress import progress
-from ..protocol import Protocol, ProtocolError
+from ..protocol import Protocol, ProtocolError, output_format
 from ..store import Store
 from . import emerge, rameses, render
 from .counts import Flow, compute
 
 FORMATS = ("svg", "mermaid", "csv", "json", "md", "search-table")
-
-OUTPUT_KEYS = {
-    "flow_svg": "svg", "flow_mermaid": "mermaid", "flow_csv": "csv", "flow_json": "json",
-    "flow_md": "md", "search_table": "search-table",
-}
-ALIASES = {"prisma_" + key[len("flow_"):]: key for key in OUTPUT_KEYS if key.startswith("flow_")}
 
 
 def flow_data(store: Store, protocol: Protocol, flow: Flow | None = None) -> dict:
@@ -78,14 +72,8 @@ def render_format(store: Store, protocol: Protocol, fmt: str, path: str | Path |
 
 def output_formats(protocol: Protocol) -> list[tuple[str, str, Path]]:
     """(key, format, path) for every ``[outputs]`` entry; an unknown key is a protocol error."""
-    known = sorted(OUTPUT_KEYS) + sorted(ALIASES)
-    planned = []
-    for key, value in protocol.outputs.items():
-        canonical = ALIASES.get(key, key)
-        if canonical not in OUTPUT_KEYS:
-            raise ProtocolError(f"{protocol.path}: outputs.{key}: unknown output; expected one of {', '.join(known)}")
-        planned.append((key, OUTPUT_KEYS[canonical], Path(os.path.normpath(protocol.resolve(value)))))
-    return planned
+    return [(key, output_format(protocol.path, key), Path(os.path.normpath(protocol.resolve(value))))
+            for key, value in protocol.outputs.items()]
 
 
 def write_text(path: Path, text: str) -> None:

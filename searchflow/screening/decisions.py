@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 from ..memory import collector_paused
-from ..protocol import Protocol, ProtocolError
+from ..protocol import Protocol
 from ..store import Store
 
 STAGES = ("title_abstract", "full_text")
@@ -161,27 +161,11 @@ def _check_reviewer(protocol: Protocol, reviewer: str) -> None:
 def resolvers(protocol: Protocol) -> list[str]:
     """Who may record a final decision: the protocol's resolvers, its lead, and the
     reviewers themselves (consensus; only once the stage is unblinded)."""
-    names = list(_strings(protocol, "resolvers"))
+    names = list(protocol.screening.resolvers)
     for name in [protocol.screening.lead, *protocol.screening.reviewers]:
         if name and name not in names:
             names.append(name)
     return names
-
-
-def _strings(protocol: Protocol, key: str) -> list[str]:
-    value = protocol.screening.extra.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProtocolError(f"{protocol.path}: screening.{key}: expected a list of names, got {value!r}")
-    return value
-
-
-def _flag(protocol: Protocol, key: str, default: bool = False) -> bool:
-    value = protocol.screening.extra.get(key, default)
-    if not isinstance(value, bool):
-        raise ProtocolError(f"{protocol.path}: screening.{key}: expected true or false, got {value!r}")
-    return value
 
 
 def second_reviewer_share(protocol: Protocol, stage: str) -> float:
@@ -189,20 +173,11 @@ def second_reviewer_share(protocol: Protocol, stage: str) -> float:
 
     A plain number applies to title/abstract only (full texts are assessed in duplicate);
     a table ``{title_abstract = 0.2, full_text = 1.0}`` sets each stage."""
-    value = protocol.screening.extra.get("second_reviewer_share", 1.0)
-    key = "screening.second_reviewer_share"
-    if isinstance(value, dict):
-        key += f".{stage}"
-        value = value.get(stage, 1.0)
-    elif stage == "full_text":
-        value = 1.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ProtocolError(f"{protocol.path}: {key}: expected a number from 0 to 1 (0.2 for 20%), got {value!r}")
-    return float(value)
+    return protocol.screening.second_reviewer_share[stage]
 
 
 def maybe_is_conflict(protocol: Protocol) -> bool:
-    return _flag(protocol, "maybe_is_conflict", False)
+    return protocol.screening.maybe_is_conflict
 
 
 def reasons(protocol: Protocol, stage: str) -> list[str]:
@@ -346,7 +321,7 @@ def _carried_note(source: int) -> str:
 
 def _title_abstract_runs(store: Store, protocol: Protocol) -> list[int]:
     """Current search runs whose records are screened at title/abstract."""
-    default = _flag(protocol, "screen_other_methods", False)
+    default = protocol.screening.screen_other_methods
     runs = []
     for run in store.search_runs(current_only=True):
         if run["method"] in DATABASE_METHODS:
@@ -362,7 +337,7 @@ def _title_abstract_runs(store: Store, protocol: Protocol) -> list[int]:
 
 
 def _seed(protocol: Protocol) -> str:
-    return str(protocol.screening.extra.get("seed", "searchflow"))
+    return protocol.screening.seed
 
 
 def _assigner(protocol: Protocol, stage: str) -> Callable[[int], tuple[str, ...]]:
@@ -563,7 +538,7 @@ def screening_state(store: Store, protocol: Protocol) -> ScreeningState:
     (no event, import, merge or protocol setting since), else a new one."""
     runs = _title_abstract_runs(store, protocol)
     key = (store.change_counter(), tuple(runs), tuple(protocol.screening.reviewers),
-           repr([protocol.screening.extra.get(name) for name in _SETTINGS]))
+           repr([getattr(protocol.screening, name) for name in _SETTINGS]))
     cached = _STATES.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]

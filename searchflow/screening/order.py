@@ -12,41 +12,31 @@ from __future__ import annotations
 import random
 from typing import Container, Sequence
 
-from ..protocol import Protocol, ProtocolError
+from ..protocol import ORDERS, Protocol
 from ..store import Store
 from . import prioritise
 from .decisions import assigned_works, reviewer_verdicts
 
-PRIORITISED, AS_IMPORTED, RANDOM = "prioritised", "as imported", "random"
-ORDERS = (PRIORITISED, AS_IMPORTED, RANDOM)          # the order key cycles through them in this order
-_ORDER_SPELLINGS = {"prioritised": PRIORITISED, "prioritized": PRIORITISED, "as imported": AS_IMPORTED,
-                    "imported": AS_IMPORTED, "random": RANDOM}
+PRIORITISED, AS_IMPORTED, RANDOM = ORDERS          # the order key cycles through them in this order
 
 
 def prioritise_on(protocol: Protocol) -> bool:
     """``[screening] prioritise = true`` or a table of thresholds."""
-    value = protocol.screening.extra.get("prioritise", False)
-    return value is True or isinstance(value, dict)
+    return protocol.screening.prioritise is not None
 
 
 def default_order(protocol: Protocol) -> str:
     """``[screening] order`` if given, else prioritised when the protocol prioritises, else as imported."""
-    value = protocol.screening.extra.get("order")
-    if value is None:
+    if protocol.screening.order is None:
         return PRIORITISED if prioritise_on(protocol) else AS_IMPORTED
-    order = _ORDER_SPELLINGS.get(str(value).strip().casefold().replace("_", " ")) if isinstance(value, str) else None
-    if order is None:
-        raise ProtocolError(f"{protocol.path}: screening.order: expected one of "
-                            f"{', '.join(repr(o) for o in ORDERS)}, got {value!r}")
-    return order
+    return protocol.screening.order
 
 
 def shuffled(protocol: Protocol, reviewer: str, stage: str, works: Sequence[int]) -> list[int]:
     """Random order: the works shuffled whole (a filter then keeps the order), seeded by
     ``[screening] seed``, the reviewer and the stage."""
     order = list(works)
-    seed = str(protocol.screening.extra.get("seed", "searchflow"))
-    random.Random(f"{seed}:{reviewer}:{stage}").shuffle(order)
+    random.Random(f"{protocol.screening.seed}:{reviewer}:{stage}").shuffle(order)
     return order
 
 

@@ -12,12 +12,11 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from ..protocol import Protocol, ProtocolError
+from ..protocol import Protocol
 from ..dedup import review
 from ..screening import decisions, highlight
 from ..store import Store
-from .screens import (SCREENING_ACTIONS, ConflictScreen, DashboardScreen, DuplicateScreen,
-                      ScreeningScreen)
+from .screens import ConflictScreen, DashboardScreen, DuplicateScreen, ScreeningScreen
 from .session import ScreeningSession
 from .widgets import HelpScreen
 
@@ -25,22 +24,13 @@ SCREENS_BY_KEY = {"1": "screening", "2": "conflicts", "3": "duplicates", "4": "d
 
 
 def keymap_from_protocol(protocol: Protocol) -> dict[str, str]:
-    """``[screening.keys]`` as a Textual keymap (action -> key); unknown actions are a protocol error.
+    """``[screening.keys]`` as a Textual keymap (action -> key), in Textual's names of the keys.
 
-    A value may list several keys separated by commas (``include = "i,y"``).
+    A value may list several keys separated by commas (``include = "i,y"``); the protocol
+    checked the actions and keys when it was read.
     """
-    keys = protocol.screening.extra.get("keys", {}) or {}
-    if not isinstance(keys, dict):
-        raise ProtocolError(f"{protocol.path}: screening.keys: expected a table of action = \"key\"")
-    keymap = {}
-    for action, key in keys.items():
-        if action not in SCREENING_ACTIONS:
-            raise ProtocolError(f"{protocol.path}: screening.keys.{action}: expected one of "
-                                f"{', '.join(sorted(SCREENING_ACTIONS))}, got {action!r}")
-        if not isinstance(key, str) or not key.strip():
-            raise ProtocolError(f"{protocol.path}: screening.keys.{action}: expected a key name like \"y\"")
-        keymap[action] = ",".join(_key_name(k.strip()) for k in key.split(","))
-    return keymap
+    return {action: ",".join(_key_name(k.strip()) for k in key.split(","))
+            for action, key in protocol.screening.keys.items()}
 
 
 def _key_name(key: str) -> str:
@@ -110,7 +100,6 @@ class ScreeningApp(App):
     @classmethod
     def open(cls, store: Store, protocol: Protocol, reviewer: str, stage: str = "title_abstract") -> "ScreeningApp":
         """Load the reviewer's queue (ids only); a reviewer not in the protocol raises ScreeningError."""
-        keymap_from_protocol(protocol)        # a bad [screening.keys] fails before the screen opens
         return cls(ScreeningSession(store, protocol, reviewer, stage))
 
     def on_mount(self) -> None:

@@ -22,13 +22,6 @@ from ..screening import decisions, filters
 from .widgets import (STAGE_NAMES, Pane, ReasonPicker, RecordView, StatusBar, TextPrompt, record_text,
                       verdict_text, work_line)
 
-# The actions a protocol may remap under [screening.keys], with their default keys.
-SCREENING_ACTIONS = {
-    "include": "i", "exclude": "e", "maybe": "m", "not_retrieved": "r", "note": "n", "undo": "u",
-    "previous": "left", "next": "right", "search": "slash", "help": "question_mark", "quit": "q",
-    "link": "l", "same": "s", "different": "d", "order": "o", "filter": "f",
-}
-
 
 class TitleBar(Static):
     """Top line: the review, the screen, and the keys of the other screens."""

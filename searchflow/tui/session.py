@@ -31,10 +31,9 @@ STOPPING_HINT_AFTER = 50       # irrelevant in a row before the dashboard points
 
 def stopping_hint_after(protocol: Protocol) -> int:
     """``[screening] stopping_rule = { irrelevant_in_a_row = N }`` if the protocol names N."""
-    rule = protocol.screening.extra.get("stopping_rule")
-    number = rule.get("irrelevant_in_a_row") if isinstance(rule, dict) else None
-    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
-        return number
+    rule = protocol.screening.stopping_rule
+    if rule is not None and rule.irrelevant_in_a_row is not None:
+        return rule.irrelevant_in_a_row
     return STOPPING_HINT_AFTER
 
 

@@ -125,19 +125,10 @@ def rank(texts: Sequence[str], labelled: Mapping[int, bool], settings: Settings 
 def settings_from_protocol(protocol: "Protocol") -> Settings:
     """``[screening] prioritise = true`` or a table with ``min_includes`` / ``min_excludes``:
     how many of each a reviewer must have decided before their queue is prioritised."""
-    from ...protocol import ProtocolError
-
-    value = protocol.screening.extra.get("prioritise", {})
-    if not isinstance(value, dict):
+    value = protocol.screening.prioritise
+    if value is None:
         return DEFAULT
-    thresholds = {}
-    for key in ("min_includes", "min_excludes"):
-        if key in value:
-            number = value[key]
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                raise ProtocolError(f"{protocol.path}: screening.prioritise.{key}: expected a whole number >= 1, got {number!r}")
-            thresholds[key] = number
-    return Settings(**thresholds)
+    return Settings(min_includes=value.min_includes, min_excludes=value.min_excludes)
 
 
 def work_text(title: str, abstract: str) -> str:

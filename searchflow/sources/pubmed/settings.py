@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ...protocol import Protocol, ProtocolError
+from ...protocol import Protocol, PubMed
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 PAGE_LIMIT = 10_000          # PubMed: retstart + retmax <= 10,000 within one result set
 BATCH_SIZE = 500             # records per efetch request
-PUBMED_SETTINGS_KEYS = {"email", "tool", "batch_size"}
 
 
 @dataclass
@@ -32,23 +31,13 @@ class PubMedSettings:
     def from_protocol(cls, protocol: Protocol | None = None, api_key: str | None = None) -> "PubMedSettings":
         """Settings from the protocol's [pubmed] table and the environment
         (SEARCHFLOW_EUTILS_URL, NCBI_API_KEY, NCBI_EMAIL); ``api_key`` wins over the environment."""
-        table = (protocol.raw.get("pubmed") if protocol is not None else None) or {}
-        where = protocol.path if protocol is not None else "protocol"
-        if not isinstance(table, dict):
-            raise ProtocolError(f"{where}: pubmed: expected a table ([pubmed])")
-        for key in table:
-            if key not in PUBMED_SETTINGS_KEYS:
-                raise ProtocolError(f"{where}: pubmed.{key}: expected one of the known keys "
-                                    f"({', '.join(sorted(PUBMED_SETTINGS_KEYS))}), got {key!r}")
-        batch = table.get("batch_size", BATCH_SIZE)
-        if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= PAGE_LIMIT:
-            raise ProtocolError(f"{where}: pubmed.batch_size: expected an integer from 1 to 10000, got {batch!r}")
+        table = protocol.pubmed if protocol is not None else PubMed()
         base_url = os.environ.get("SEARCHFLOW_EUTILS_URL") or DEFAULT_BASE_URL
         return cls(
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             api_key=api_key or os.environ.get("NCBI_API_KEY") or None,
-            email=str(table.get("email") or os.environ.get("NCBI_EMAIL") or ""),
-            tool=str(table.get("tool") or "searchflow"),
-            batch_size=batch,
+            email=table.email or os.environ.get("NCBI_EMAIL") or "",
+            tool=table.tool,
+            batch_size=table.batch_size,
         )
 
