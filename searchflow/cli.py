@@ -23,7 +23,7 @@ from .screening import ScreeningError
 from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
-from .store import STORE_ENV, StoreError
+from .store import STORE_ENV, StoreError, shown_location
 from .flow.counts import FlowError
 from .flow.export import ExportError
 
@@ -85,7 +85,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     shown = ("title", "abstract", "authors", "year", "journal", "doi", "pmid")
     with Project.open(args.protocol) as project:
         runs = project.store.search_runs(current_only=True)
-        _say(f"{project.protocol.title} ({project.protocol.type} review) store: {project.protocol.store_path}")
+        _say(f"{project.protocol.title} ({project.protocol.type} review) store: {shown_location(project.store)}")
         if not runs:
             _say("no search runs yet: run `searchflow run PROTOCOL`")
             return 0

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from types import SimpleNamespace
 
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import StoreError, open_store
+from searchflow.store import StoreError, open_store, shown_location
 from searchflow.store.encoding import decode_raw, encode_raw
 from searchflow.store.encoding import dumps as _dumps
 from searchflow.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
@@ -219,6 +220,11 @@ def test_a_postgresql_server_that_is_not_there_is_one_line_without_the_password(
     with pytest.raises(StoreError, match=r"^postgresql://bob:\*\*\*@/review\?host=.*: cannot connect") as error:
         open_store(url)
     assert "\n" not in str(error.value) and "secret" not in str(error.value)
+    opened = open_store(tmp_path / "p.db")
+    assert shown_location(opened) == str(tmp_path / "p.db")
+    opened.close()
+    server = SimpleNamespace(location=url)          # what a server store shows of its URL
+    assert shown_location(server) == f"postgresql://bob:***@/review?host={tmp_path}"
 
 
 # ------------------------------------------------------------ the stored form (no store)

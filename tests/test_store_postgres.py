@@ -96,7 +96,7 @@ def test_the_protocols_store_url_is_the_store_a_run_uses(tmp_path, postgres_data
 
 
 def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tmp_path, postgres_cluster,
-                                                                             monkeypatch):
+                                                                             monkeypatch, capsys):
     from searchflow.cli import main
     from searchflow.store import STORE_ENV
 
@@ -106,6 +106,7 @@ def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tm
     assert main(["--store", by_option, "run", str(protocol)]) == 0
     monkeypatch.setenv(STORE_ENV, by_environment)
     assert main(["status", str(protocol)]) == 0              # an empty store: nothing imported there yet
+    assert f"store: {by_environment}\n" in capsys.readouterr().out
     assert main(["run", str(protocol)]) == 0
     for url in (by_option, by_environment):
         store = open_store(url)
@@ -115,7 +116,7 @@ def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tm
 
 
 def test_a_review_copied_to_the_server_and_back_gives_byte_identical_flow_outputs(tmp_path, postgres_database,
-                                                                                 monkeypatch):
+                                                                                 monkeypatch, capsys):
     from searchflow.cli import main
     from searchflow.screening import decisions as sd
     from searchflow.store import STORE_ENV

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .base import Store, StoreError
 from .clock import now
-from .postgres import PostgresStore, is_postgres_url
+from .postgres import PostgresStore, is_postgres_url, shown_url
 from .sqlite import SQLiteStore
 
-__all__ = ["STORE_ENV", "Store", "StoreError", "is_database_url", "now", "open_store", "store_location"]
+__all__ = ["STORE_ENV", "Store", "StoreError", "is_database_url", "now", "open_store", "shown_location", "store_location"]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Names the store to open instead of the protocol's (`searchflow --store` sets it too).
@@ -26,6 +26,11 @@ STORE_ENV = "SEARCHFLOW_STORE"
 def is_database_url(location: str) -> bool:
     """``scheme://...``: a database server's store, not a file path."""
     return bool(_URL.match(location))
+
+
+def shown_location(store: Store) -> str:
+    """Where a store is, for the user to read: a URL without its password."""
+    return shown_url(store.location) if is_database_url(store.location) else store.location
 
 
 def store_location(configured: str | Path) -> str | Path:

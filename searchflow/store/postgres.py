@@ -29,7 +29,7 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
 
@@ -60,7 +60,7 @@ class PostgresStore(SQLiteStore):
             raw = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             reason = " ".join(str(exc).split())
-            raise StoreError(f"{_shown(url)}: cannot connect to the store ({reason})") from None
+            raise StoreError(f"{shown_url(url)}: cannot connect to the store ({reason})") from None
         store = cls(Connection(raw), url)
         store.migrate()
         return store
@@ -77,7 +77,7 @@ class PostgresStore(SQLiteStore):
             version = self.schema_version
             if version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{_shown(self.url)}: store schema version {version} is newer than this searchflow "
+                    f"{shown_url(self.url)}: store schema version {version} is newer than this searchflow "
                     f"understands ({SCHEMA_VERSION}); upgrade searchflow")
             for target in range(version, SCHEMA_VERSION):
                 step = MIGRATIONS[target]
@@ -114,7 +114,7 @@ class PostgresStore(SQLiteStore):
         key = _lock_key(task)
         (taken,) = self.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
         if not taken:
-            raise StoreError(f"{_shown(self.url)}: {what} is running in another process; "
+            raise StoreError(f"{shown_url(self.url)}: {what} is running in another process; "
                              f"wait for it to finish (or stop it) and run again")
         try:
             yield
