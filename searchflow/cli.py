@@ -175,35 +175,40 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     """Export every decision event as CSV, or merge events from a CSV (all rows or none)."""
-    from .screening import decisions
+    from .screening import exchange
+    from .screening.blinding import shown_verdicts
+    from .screening.vocabulary import STAGES
     with Project.open(args.protocol) as project:
         if args.import_file:
-            rows, lines = decisions.read_decisions_csv(args.import_file)
-            added = decisions.import_decisions(project.store, project.protocol, rows,
-                                               source=args.import_file, lines=lines)
+            rows, lines = exchange.read_decisions_csv(args.import_file)
+            added = exchange.import_decisions(project.store, project.protocol, rows,
+                                              source=args.import_file, lines=lines)
             _say(f"{args.import_file}: imported {added} new decision events "
                  f"({len(rows) - added} already present)")
             return 0
-        own = decisions.shown_verdicts(project.store, project.protocol, decisions.STAGES, args.lead, args.reviewer)
-        rows = decisions.export_decisions(project.store, own)
+        own = shown_verdicts(project.store, project.protocol, STAGES, args.lead, args.reviewer)
+        rows = exchange.export_decisions(project.store, own)
         with _output(args.out) as out:
-            decisions.write_decisions_csv(rows, out)
+            exchange.write_decisions_csv(rows, out)
     return 0
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.blinding import check_sees_every_verdict
+    from .screening.conflicts import conflicts
+    from .screening.display import work_summary
+    from .screening.vocabulary import STAGES
     with Project.open(args.protocol) as project:
-        stages = [args.stage] if args.stage else list(decisions.STAGES)
-        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
-        found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
+        stages = [args.stage] if args.stage else list(STAGES)
+        check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
+        found = [c for stage in stages for c in conflicts(project.store, project.protocol, stage)]
         width = max([2] + [len(c.decisions) for c in found])
         header = ["stage", "work", "title"]
         for i in range(1, width + 1):
             header += [f"reviewer_{i}", f"verdict_{i}", f"reason_{i}", f"note_{i}"]
         rows = []
         for conflict in found:
-            row = [conflict.stage, str(conflict.work_id), decisions.work_summary(project.store, conflict.work_id).title]
+            row = [conflict.stage, str(conflict.work_id), work_summary(project.store, conflict.work_id).title]
             for d in conflict.decisions:
                 row += [d.reviewer, d.verdict or "", d.reason, d.note]
             rows.append(row + [""] * (len(header) - len(row)))
@@ -223,10 +228,12 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     import json
 
-    from .screening import agreement, decisions
+    from .screening import agreement
+    from .screening.blinding import check_sees_every_verdict
+    from .screening.vocabulary import STAGES
     with Project.open(args.protocol) as project:
-        stages = [args.stage] if args.stage else list(decisions.STAGES)
-        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
+        stages = [args.stage] if args.stage else list(STAGES)
+        check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
         if args.json:
             print(json.dumps([p.as_dict() for p in pairs], indent=2))
@@ -242,7 +249,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.conflicts import resolve_conflict
+    from .screening.exchange import read_resolutions_csv, resolve_conflicts
     if args.from_csv:
         given = [f"--{name}" for name in ("work", "stage", "verdict", "reason") if getattr(args, name) is not None]
         given += ["--override"] if args.override else []
@@ -254,15 +262,15 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             raise UserError(f"resolve needs {', '.join(missing)} (or --from-csv FILE for many)")
     with Project.open(args.protocol) as project:
         if args.from_csv:
-            rows, lines = decisions.read_resolutions_csv(args.from_csv)
-            resolved, left_open = decisions.resolve_conflicts(project.store, project.protocol, rows, lines,
-                                                              args.from_csv, args.resolver or "", args.note or "")
+            rows, lines = read_resolutions_csv(args.from_csv)
+            resolved, left_open = resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                    args.from_csv, args.resolver or "", args.note or "")
             _say(f"{args.from_csv}: {resolved} conflicts resolved"
                  + (f"; {left_open} rows without a verdict left open" if left_open else ""))
             return 0
-        event = decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
-                                           args.verdict, reason=args.reason or "", note=args.note or "",
-                                           override=args.override)
+        event = resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
+                                 args.verdict, reason=args.reason or "", note=args.note or "",
+                                 override=args.override)
         note = project.store.decision_event(event)["note"]
         _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver} (event {event})"
              + (f"; {note}" if note else ""))
@@ -270,9 +278,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_unblind(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.blinding import unblind
     with Project.open(args.protocol) as project:
-        decisions.unblind(project.store, project.protocol, args.stage, args.lead)
+        unblind(project.store, project.protocol, args.stage, args.lead)
         _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
     return 0
 
@@ -426,7 +434,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
             work_ids = args.work
         elif args.stage and args.verdict:
             try:
-                from .screening.decisions import final_decisions
+                from .screening.state import final_decisions
             except ImportError:
                 raise UserError("--stage/--verdict needs the screening decisions module; "
                                 "name the seed works with --work ID ...") from None
@@ -473,7 +481,7 @@ def cmd_flow(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
     from .flow.export import export, stages_up_to
-    from .screening.decisions import shown_verdicts
+    from .screening.blinding import shown_verdicts
     with Project.open(args.protocol) as project:
         own = shown_verdicts(project.store, project.protocol, stages_up_to(args.stage), args.lead, args.reviewer)
         text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format, own)

@@ -340,6 +340,9 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        # What other modules derive from this store's contents, by owner; each owner keys what
+        # it keeps on data_version() so it is never used after the store changed.
+        self.derived: dict[Any, Any] = {}
 
     # ------------------------------------------------------------ opening
 

@@ -10,7 +10,7 @@ import pytest
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions, filters
-from searchflow.screening.decisions import ScreeningError
+from searchflow.screening import ScreeningError
 from searchflow.store import Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import ScreeningScreen

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from searchflow.screening import decisions as sd
-from searchflow.screening.decisions import ScreeningError
+from searchflow.screening import ScreeningError
 from searchflow.store import Store
 from test_screening_rules import FT, TA, decide, make_project
 

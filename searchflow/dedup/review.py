@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..screening.decisions import carry_decisions, resolvers, uncarry_decisions
+from ..screening.carry import carry_decisions, uncarry_decisions
+from ..screening.settings import resolvers
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
 from .engine import deduplicate
