@@ -24,7 +24,7 @@ from ..screening.conflicts import conflicts, resolve_conflict
 from ..screening.display import STAGE_NAMES, work_summary
 from ..screening.reports import link_report
 from ..screening.state import final_decisions
-from ..screening.vocabulary import STATUSES, VERDICTS, ScreeningError
+from ..screening.vocabulary import STAGE_VERDICTS, STATUSES, VERDICTS, ScreeningError
 from .widgets import Pane, ReasonPicker, RecordView, StatusBar, TextPrompt, record_text, verdict_text, work_line
 
 # The actions a protocol may remap under [screening.keys], with their default keys.
@@ -33,6 +33,12 @@ SCREENING_ACTIONS = {
     "previous": "left", "next": "right", "search": "slash", "help": "question_mark", "quit": "q",
     "link": "l", "same": "s", "different": "d", "order": "o", "filter": "f",
 }
+
+
+def verdict_bindings(action: str) -> list[Binding]:
+    """A key per verdict calling ``action(verdict)``; exclude first asks for the reason."""
+    return [Binding(SCREENING_ACTIONS[verdict], "exclude" if verdict == "exclude" else f"{action}('{verdict}')",
+                    verdict.replace("_", " ").capitalize(), id=verdict) for verdict in VERDICTS]
 
 
 class TitleBar(Static):
@@ -102,11 +108,7 @@ class ScreeningScreen(BaseScreen):
     """One work at a time: read, decide, move on."""
 
     SCREEN_NAME = "screening"
-    BINDINGS = [
-        Binding("i", "decide('include')", "Include", id="include"),
-        Binding("e", "exclude", "Exclude", id="exclude"),
-        Binding("m", "decide('maybe')", "Maybe", id="maybe"),
-        Binding("r", "decide('not_retrieved')", "Not retrieved", id="not_retrieved"),
+    BINDINGS = verdict_bindings("decide") + [
         Binding("n", "note", "Note", id="note"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("left", "move(-1)", "Prev", id="previous"),
@@ -142,9 +144,10 @@ class ScreeningScreen(BaseScreen):
             self.show_current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        full_text = self.session.stage == "full_text"
-        if action == "link" or (action == "decide" and parameters == ("not_retrieved",)):
-            return full_text
+        if action == "link":
+            return self.session.stage == "full_text"
+        if action == "decide":          # only the verdicts this stage takes (not retrieved: full text)
+            return parameters[0] in STAGE_VERDICTS[self.session.stage]
         return True
 
     # ------------------------------------------------------------ showing
@@ -300,11 +303,7 @@ class ConflictScreen(BaseScreen):
     """For a resolver: both reviewers' verdicts side by side, then the final decision."""
 
     SCREEN_NAME = "conflicts"
-    BINDINGS = [
-        Binding("i", "resolve('include')", "Include", id="include"),
-        Binding("e", "exclude", "Exclude", id="exclude"),
-        Binding("m", "resolve('maybe')", "Maybe", id="maybe"),
-        Binding("r", "resolve('not_retrieved')", "Not retrieved", id="not_retrieved"),
+    BINDINGS = verdict_bindings("resolve") + [
         Binding("left", "move(-1)", "Prev", id="previous"),
         Binding("right", "move(1)", "Next", id="next"),
     ]
@@ -324,8 +323,8 @@ class ConflictScreen(BaseScreen):
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resolve" and parameters == ("not_retrieved",):
-            return self.session.stage == "full_text"
+        if action == "resolve":
+            return parameters[0] in STAGE_VERDICTS[self.session.stage]
         return True
 
     def on_screen_resume(self) -> None:
