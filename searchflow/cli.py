@@ -432,15 +432,9 @@ def cmd_chase(args: argparse.Namespace) -> int:
         if args.work:
             work_ids = args.work
         elif args.stage and args.verdict:
-            try:
-                from .screening.state import final_decisions
-            except ImportError:
-                raise UserError("--stage/--verdict needs the screening decisions module; "
-                                "name the seed works with --work ID ...") from None
-            decisions = final_decisions(project.store, project.protocol, args.stage)
-            # a FinalDecision (its .verdict is None until decided) or a plain verdict string
-            work_ids = sorted(w for w, final in decisions.items()
-                              if getattr(final, "verdict", final) == args.verdict)
+            from .screening import state
+            finals = state.final_decisions(project.store, project.protocol, args.stage)
+            work_ids = sorted(w for w, final in finals.items() if final.verdict == args.verdict)
             if not work_ids:
                 raise UserError(f"no works with the final {args.stage} verdict {args.verdict!r} to chase")
         else:

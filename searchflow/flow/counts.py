@@ -175,20 +175,12 @@ def previous_review(protocol: Protocol) -> tuple[int, int] | None:
     return numbers[0], numbers[1]
 
 
-def automation_ineligible(store: Store, protocol: Protocol, awaiting: list[int]) -> set[int]:
+def automation_ineligible(protocol: Protocol, awaiting: list[int]) -> set[int]:
     """Works a prioritisation stopping rule set aside without a reviewer.
 
-    The prioritisation feature may provide ``screening.prioritise.marked_ineligible(store,
-    protocol)``; otherwise a protocol that says ``[screening] stopping_rule = {..., stopped =
-    true}`` declares screening stopped under the rule, and every database work still
-    awaiting its title/abstract decision was marked ineligible by the tool. Else none."""
-    try:
-        from ..screening import prioritise  # type: ignore[attr-defined]
-    except ImportError:
-        prioritise = None
-    hook = getattr(prioritise, "marked_ineligible", None)
-    if hook is not None:
-        return set(hook(store, protocol)) & set(awaiting)
+    A protocol that says ``[screening] stopping_rule = {..., stopped = true}`` declares
+    screening stopped under the rule, and every database work still awaiting its
+    title/abstract decision was marked ineligible by the tool. Else none."""
     rule = protocol.screening.extra.get("stopping_rule")
     if isinstance(rule, dict) and rule.get("stopped") is True:
         return set(awaiting)
@@ -299,7 +291,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
     # title/abstract, databases and registers
     ta_dbr = [w for w in title_abstract if w in dbr_works]
     awaiting = [w for w in ta_dbr if title_abstract[w].verdict is None]
-    automated = automation_ineligible(store, protocol, awaiting)
+    automated = automation_ineligible(protocol, awaiting)
     p.automation = len(automated)
     p.automation_rule = stopping_rule_text(protocol) if automated else ""
     p.screened = len(ta_dbr) - p.automation
