@@ -17,6 +17,7 @@ REVIEW_TYPES = ("realist", "meta-ethnography", "systematic", "scoping")
 METHODS = ("database", "register", "website", "organisation", "citation", "expert", "alert", "grey")
 DATABASE_METHODS = ("database", "register")   # PRISMA's first column; the rest are "other methods"
 CONNECTORS = ("file", "pubmed")
+STAGES = ("title_abstract", "full_text")
 SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")   # a search's stable handle
 
 # Known keys per table. Later features add theirs here; anything else is a typo to report.

@@ -11,7 +11,7 @@ import pytest
 
 from searchflow.protocol import load as load_protocol
 from searchflow.screening import prioritise as p
-from searchflow.screening.events import record_decision
+from searchflow.screening.decisions import record_decision
 from searchflow.store import Store
 
 from conftest import shared_file

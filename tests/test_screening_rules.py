@@ -18,7 +18,7 @@ from searchflow.project import Project
 from searchflow.protocol import ProtocolError
 from searchflow.screening import agreement as agreement_module
 from searchflow.screening import decisions as sd
-from searchflow.screening import ScreeningError
+from searchflow.screening.decisions import ScreeningError
 
 TA, FT = "title_abstract", "full_text"
 

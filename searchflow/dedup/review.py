@@ -16,8 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..screening.carry import carry_decisions, uncarry_decisions
-from ..screening.settings import resolvers
+from ..screening.decisions import carry_decisions, resolvers, uncarry_decisions
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
 from .engine import deduplicate

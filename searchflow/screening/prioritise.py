@@ -397,7 +397,7 @@ def settings_from_protocol(protocol: "Protocol") -> Settings:
 
 def reviewer_labels(store: "Store", reviewer: str, stage: str) -> dict[int, bool]:
     """work id -> include? from this reviewer's own standing verdicts only (blinding)."""
-    from .events import reviewer_verdicts
+    from .decisions import reviewer_verdicts
 
     return {work: TRAINING_VERDICTS[d.verdict] for work, d in reviewer_verdicts(store, reviewer, stage).items()
             if d.verdict in TRAINING_VERDICTS}

@@ -1,12 +1,16 @@
-"""The words of screening, each list defined here once: stages, verdicts, event kinds, statuses.
+"""The words of screening, each list defined once: stages, verdicts, event kinds, statuses.
 
-The CLI's choices, the TUI's dashboard, the exports and the flow counts import these; the
-store's CHECK constraints spell the same lists in SQL (a test keeps the two in step). This
-module imports nothing of the project's, so the protocol and the store may use it too.
+The CLI's choices, the TUI, the exports and the flow counts import these; the stages are
+the protocol's (its ``[screening]`` tables are keyed by stage) and are imported from it.
+The store's CHECK constraints spell the same lists in SQL (a test keeps the two in step).
 """
 from __future__ import annotations
 
-STAGES = ("title_abstract", "full_text")
+from ..protocol import STAGES
+
+__all__ = ["FORWARD", "INCLUSIVE", "KINDS", "STAGES", "STAGE_VERDICTS", "STATUSES", "VERDICTS",
+           "ScreeningError", "check_stage"]
+
 VERDICTS = ("include", "exclude", "maybe", "not_retrieved")
 STAGE_VERDICTS = {
     "title_abstract": ("include", "exclude", "maybe"),

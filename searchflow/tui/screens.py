@@ -35,12 +35,6 @@ SCREENING_ACTIONS = {
 }
 
 
-def verdict_bindings(action: str) -> list[Binding]:
-    """A key per verdict calling ``action(verdict)``; exclude first asks for the reason."""
-    return [Binding(SCREENING_ACTIONS[verdict], "exclude" if verdict == "exclude" else f"{action}('{verdict}')",
-                    verdict.replace("_", " ").capitalize(), id=verdict) for verdict in VERDICTS]
-
-
 class TitleBar(Static):
     """Top line: the review, the screen, and the keys of the other screens."""
 
@@ -108,7 +102,11 @@ class ScreeningScreen(BaseScreen):
     """One work at a time: read, decide, move on."""
 
     SCREEN_NAME = "screening"
-    BINDINGS = verdict_bindings("decide") + [
+    BINDINGS = [
+        Binding("i", "decide('include')", "Include", id="include"),
+        Binding("e", "exclude", "Exclude", id="exclude"),
+        Binding("m", "decide('maybe')", "Maybe", id="maybe"),
+        Binding("r", "decide('not_retrieved')", "Not retrieved", id="not_retrieved"),
         Binding("n", "note", "Note", id="note"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("left", "move(-1)", "Prev", id="previous"),
@@ -303,7 +301,11 @@ class ConflictScreen(BaseScreen):
     """For a resolver: both reviewers' verdicts side by side, then the final decision."""
 
     SCREEN_NAME = "conflicts"
-    BINDINGS = verdict_bindings("resolve") + [
+    BINDINGS = [
+        Binding("i", "resolve('include')", "Include", id="include"),
+        Binding("e", "exclude", "Exclude", id="exclude"),
+        Binding("m", "resolve('maybe')", "Maybe", id="maybe"),
+        Binding("r", "resolve('not_retrieved')", "Not retrieved", id="not_retrieved"),
         Binding("left", "move(-1)", "Prev", id="previous"),
         Binding("right", "move(1)", "Next", id="next"),
     ]
