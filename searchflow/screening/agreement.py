@@ -19,7 +19,7 @@ from itertools import combinations
 from ..protocol import Protocol
 from ..store import Store
 from .events import reviewer_verdicts
-from .vocabulary import check_stage
+from .vocabulary import FORWARD, check_stage
 
 TOTAL = "*"     # reviewer_a and reviewer_b of a stage's pooled row
 
@@ -49,7 +49,7 @@ class PairAgreement:
 
 
 def _category(verdict: str) -> str | None:
-    if verdict in ("include", "maybe"):
+    if verdict in FORWARD:
         return "forward"
     if verdict == "exclude":
         return "exclude"
