@@ -24,7 +24,7 @@ from .flow.counts import FlowError
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search, is_search_date
 from .screening.vocabulary import STAGE_VERDICTS, STAGES, VERDICTS, ScreeningError
-from .sources import FORMATS as IMPORT_FORMATS
+from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
 from .store import StoreError
@@ -535,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_search_date, help="date the search was run (YYYY-MM-DD)")
     p.add_argument("--query", help="the search strategy as run")
     p.add_argument("--id", help="search id (default: import:<database>)")
-    p.add_argument("--format", choices=tuple(IMPORT_FORMATS), help="force an importer instead of detecting the format")
+    p.add_argument("--format", choices=list(FORMATS), help="force an importer instead of detecting the format")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help="per search run: records and field coverage")
