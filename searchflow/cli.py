@@ -137,7 +137,13 @@ def cmd_searches(args: argparse.Namespace) -> int:
 
 def cmd_records(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
-        rows = (record_row(r) for r in project.store.record_rows())
+        if args.search:
+            run = project.store.latest_run(args.search)   # counted or not: an ad hoc import too
+            if run is None:
+                raise UserError(f"unknown search {args.search!r}; `searchflow searches {args.protocol}` lists them")
+            rows = (record_row(r) for r in project.store.record_rows(current_only=False, run_id=run["id"]))
+        else:
+            rows = (record_row(r) for r in project.store.record_rows())
         with _output(args.out) as out:
             if args.format == "csv":
                 writer = csv.DictWriter(out, fieldnames=RECORD_COLUMNS, lineterminator="\n")
@@ -557,6 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     _protocol_argument(p)
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="csv: every column; table: a short view to read (default)")
+    p.add_argument("--search", metavar="ID",
+                   help="only this search's newest version, counted or not (an ad hoc import, a retired search)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_records)
 

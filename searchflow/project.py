@@ -15,12 +15,14 @@ import pandas as pd
 
 from . import protocol as protocol_module
 from . import searches
+from .changes import SearchChange
 from .protocol import Protocol, Search
 from .sources import open_encoded
 from .memory import collector_paused
 from .progress import Update, progress
 from .sources.base import ImportProblem, Scan, check_readable, scan
-from .store import _SAME_AS_ABSTRACT, Store
+from .store import Store, open_store
+from .store.encoding import stored_size
 
 # The records table's columns, in order; the first ones are the interface others rely on.
 RECORD_COLUMNS = [
@@ -28,35 +30,6 @@ RECORD_COLUMNS = [
     "pages", "doi", "pmid", "abstract", "record", "pmcid", "journal_abbrev", "issn", "isbn",
     "type", "language", "keywords", "accession", "url", "method", "round",
 ]
-
-
-@dataclass
-class SearchChange:
-    """What importing one search did, for the change report."""
-
-    search_id: str
-    status: str                   # new | changed | unchanged | skipped
-    version: int = 0
-    records: int = 0
-    previous_records: int = 0
-    carried: int = 0              # records identical to the previous version's
-    files: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    renamed_from: str | None = None   # the id the same files were imported under before
-
-    def describe(self) -> str:
-        if self.renamed_from:
-            return (f"{self.search_id}: the same files as search {self.renamed_from!r}, renamed: "
-                    f"{self.records} records keep their works and decisions")
-        if self.status == "unchanged":
-            return f"{self.search_id}: unchanged ({self.records} records)"
-        if self.status == "skipped":
-            return f"{self.search_id}: skipped ({'; '.join(self.warnings)})"
-        if self.status == "new":
-            return f"{self.search_id}: imported {self.records} records (version 1)"
-        delta = self.records - self.previous_records
-        return (f"{self.search_id}: changed, version {self.version}: {self.records} records "
-                f"({delta:+d}; {self.carried} identical to version {self.version - 1})")
 
 
 @dataclass
@@ -83,7 +56,7 @@ class Project:
     @classmethod
     def open(cls, protocol_path: str | Path) -> "Project":
         protocol = protocol_module.load(protocol_path)
-        return cls(protocol, Store.open(protocol.store_path))
+        return cls(protocol, open_store(protocol.store_path))
 
     def close(self) -> None:
         self.store.close()
@@ -228,14 +201,12 @@ def _reporting(records: Iterator[tuple], update: Update, records_before: int, by
                bytes_total: int, sample: int = 10, every: int = 1000) -> Iterator[tuple]:
     """The encoded records, passed on, with the import's progress every ``every`` records: the
     records so far out of an estimate from the bytes. The parsers do not tell their position in
-    the file, so every ``sample``-th record's raw tags (``values[2]``, which may refer to its
-    abstract, ``values[4]``, rather than repeat it) stand for the size of the records near it."""
+    the file, so every ``sample``-th record's stored size stands for the size of the records near it."""
     done, seen = records_before, float(bytes_before)
     for values in records:
         done += 1
         if done % sample == 0:
-            raw = values[2]
-            seen += (len(raw) + (len(values[4]) if _SAME_AS_ABSTRACT in raw else 0)) * sample
+            seen += stored_size(values) * sample
             if done % every == 0:
                 update(done, max(done, int(done * bytes_total / max(seen, 1.0))))
         yield values

@@ -4,7 +4,7 @@ from __future__ import annotations
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions as S
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 REVIEWERS = ("alice", "bob")
 

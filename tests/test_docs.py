@@ -12,7 +12,7 @@ from textual.binding import Binding
 from searchflow import protocol
 from searchflow.cli import build_parser
 from searchflow.flow.outputs import OUTPUT_KEYS
-from searchflow.sources.pubmed import PUBMED_SETTINGS_KEYS
+from searchflow.sources.pubmed.settings import PUBMED_SETTINGS_KEYS
 from searchflow.tui import app, screens
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ import sys
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.screening import decisions
+from searchflow.screening.order import queue
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import ScreeningScreen
 
@@ -47,7 +48,7 @@ def test_the_quick_start_screening_session_opens_on_a_record_to_screen(tmp_path,
     assert args.command == "screen" and args.protocol == "protocols/link-workers.toml"
     with Project.open(protocol) as project:
         store = project.store
-        waiting = decisions.queue(store, project.protocol, args.reviewer, args.stage)
+        waiting = queue(store, project.protocol, args.reviewer, args.stage)
         assert len(waiting) == 3                  # the example leaves these for the newcomer
         app = ScreeningApp.open(store, project.protocol, args.reviewer, args.stage)
 

@@ -116,7 +116,7 @@ def test_real_file_record_count(name, format, vendor, count):
 def test_every_real_export_is_stored_with_its_raw_tags_verbatim(tmp_path, name):
     """The store keeps a record's title and abstract once (its raw tags refer to them): what
     comes back must still be every tag and value as the importer read them, in order."""
-    from searchflow.store import Store
+    from searchflow.store.sqlite import SQLiteStore as Store
     path = shared_file("exports", *name.split("/"))
     _, records = load(path)
     store = Store.open(tmp_path / "raw.db")

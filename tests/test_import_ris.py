@@ -17,7 +17,7 @@ from conftest import FIXTURES, shared_file
 from searchflow.sources import FileInfo, ImportProblem, open_export
 from searchflow.sources import ris
 from searchflow.sources.base import read_lines
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 RIS_FIXTURES = FIXTURES / "ris"
 

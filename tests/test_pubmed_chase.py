@@ -8,7 +8,8 @@ from pubmed_fakes import article_xml, articleset, elink_xml, esearch_xml, settin
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.records import Record
-from searchflow.sources.pubmed import chase, read_elink
+from searchflow.sources.pubmed import chase
+from searchflow.sources.pubmed_xml import read_elink
 
 PROTOCOL = """
 [review]

@@ -10,8 +10,8 @@ import pytest
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions, filters
-from searchflow.screening import ScreeningError
-from searchflow.store import Store
+from searchflow.screening.decisions import ScreeningError
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import ScreeningScreen
 from searchflow.tui.session import AS_IMPORTED, PRIORITISED, RANDOM, ScreeningSession

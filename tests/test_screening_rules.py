@@ -19,6 +19,7 @@ from searchflow.protocol import ProtocolError
 from searchflow.screening import agreement as agreement_module
 from searchflow.screening import decisions as sd
 from searchflow.screening.decisions import ScreeningError
+from searchflow.screening.order import queue
 
 TA, FT = "title_abstract", "full_text"
 
@@ -94,10 +95,10 @@ def test_database_works_are_screened_and_other_methods_go_to_full_text(project):
     assert sd.assigned_works(s, p, "ann", TA) == db            # import order
     assert sd.assigned_works(s, p, "bob", TA) == db
     assert sd.assigned_works(s, p, "ann", FT) == other         # nothing forwarded yet
-    assert sd.queue(s, p, "ann", TA) == db
+    assert queue(s, p, "ann", TA) == db
     decide(project, db[0], TA, "ann", "include")
-    assert sd.queue(s, p, "ann", TA) == db[1:]
-    assert sd.queue(s, p, "bob", TA) == db
+    assert queue(s, p, "ann", TA) == db[1:]
+    assert queue(s, p, "bob", TA) == db
 
 
 @pytest.mark.parametrize("how", ["search", "protocol"])

@@ -10,6 +10,7 @@ from searchflow import Project
 from searchflow.cli import main
 from searchflow.flow.counts import compute
 from searchflow.screening import decisions
+from searchflow.screening.order import queue
 
 
 def identified(project: Project) -> int:
@@ -52,7 +53,7 @@ def test_a_search_renamed_in_the_protocol_keeps_its_works_and_counts_once(tmp_pa
         again = {w: project.store.work_records(w)[0]["title"]
                  for w in decisions.stage_works(project.store, project.protocol, "title_abstract")}
         assert again == screened                                   # same works, decisions still on them
-        assert decisions.queue(project.store, project.protocol, "alice", "title_abstract") == []
+        assert queue(project.store, project.protocol, "alice", "title_abstract") == []
     assert table_rows(protocol, "SELECT COUNT(*) FROM pair_decision") == pairs_before   # nothing sent to review
 
 

@@ -18,7 +18,7 @@ from searchflow import protocol as protocol_module
 from searchflow.protocol import ProtocolError
 from searchflow.screening import decisions
 from searchflow.screening.highlight import EXCLUDE, INCLUDE, Highlighter
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp, keymap_from_protocol
 from searchflow.dedup import review as dedup_review
 from searchflow.tui.screens import ConflictScreen, DashboardScreen, DuplicateScreen, ScreeningScreen

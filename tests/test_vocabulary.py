@@ -12,10 +12,10 @@ from searchflow.flow.counts import METHOD_LABELS
 from searchflow.protocol import DATABASE_METHODS, METHODS
 from searchflow.screening.vocabulary import FORWARD, INCLUSIVE, KINDS, STAGE_VERDICTS, STAGES, VERDICTS
 from searchflow.sources import FORMATS as IMPORT_FORMATS
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore
 
 
-def check_lists(store: Store, table: str) -> dict[str, tuple[str, ...]]:
+def check_lists(store: SQLiteStore, table: str) -> dict[str, tuple[str, ...]]:
     """column -> the values its CHECK (column IN (...)) constraint allows, from the stored schema."""
     (sql,) = store.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                 (table,)).fetchone()
@@ -23,8 +23,8 @@ def check_lists(store: Store, table: str) -> dict[str, tuple[str, ...]]:
             for column, values in re.findall(r"CHECK \((\w+) IN \(([^)]*)\)\)", sql)}
 
 
-def test_the_store_allows_exactly_the_screening_vocabulary(tmp_path):
-    store = Store.open(tmp_path / "p.db")
+def test_the_sqlite_store_allows_exactly_the_screening_vocabulary(tmp_path):
+    store = SQLiteStore.open(tmp_path / "p.db")
     try:
         assert check_lists(store, "decision") == {"stage": STAGES, "kind": KINDS, "verdict": VERDICTS}
         assert check_lists(store, "blinding")["stage"] == STAGES

@@ -30,21 +30,11 @@ __all__ = [
     "WorkSummary", "abstract_sections", "assigned_works", "blind", "can_see_others", "carry_decisions",
     "check_can_view", "check_sees_every_verdict", "conflicts", "export_decisions", "final_decision",
     "final_decisions", "import_decisions", "is_blinded", "is_unblinded", "link_report", "maybe_is_conflict",
-    "own_decisions", "queue", "read_decisions_csv", "read_resolutions_csv", "reason_required", "reasons",
+    "own_decisions", "read_decisions_csv", "read_resolutions_csv", "reason_required", "reasons",
     "record_decision", "resolve_conflict", "resolve_conflicts", "resolvers", "reviewer_verdicts",
     "screening_state", "second_reviewer_share", "shown_verdicts", "stage_works", "studies", "unblind",
     "uncarry_decisions", "undo_last", "work_reviewers", "work_summary", "write_decisions_csv",
 ]
-
-
-def queue(store: Store, protocol: Protocol, reviewer: str, stage: str,
-          assigned: list[int] | None = None) -> list[int]:
-    """Assigned works this reviewer has no standing verdict on yet, in import order.
-    Pass ``assigned`` (from :func:`assigned_works`) when you have it, to skip recomputing it."""
-    done = store.screened_works(reviewer, stage)
-    if assigned is None:
-        assigned = assigned_works(store, protocol, reviewer, stage)
-    return [w for w in assigned if w not in done]
 
 
 def blind(store: Store, protocol: Protocol, stage: str, lead: str) -> int:

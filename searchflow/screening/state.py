@@ -103,7 +103,7 @@ _SETTINGS = ("second_reviewer_share", "maybe_is_conflict", "seed")
 
 class StateCache:
     """The latest screening state of one open store, with what it was derived from: the store's
-    change counter (:meth:`Store.data_version`: any write by anyone changes it), the runs screened
+    change counter (:meth:`Store.change_counter`: any write by anyone changes it), the runs screened
     at title/abstract and the protocol settings the rules read. One per store (``Store.derived``)."""
 
     def __init__(self) -> None:
@@ -121,12 +121,12 @@ class StateCache:
         """The cached state while nothing has changed (no event, import, merge or protocol setting
         since), else a new one."""
         runs = title_abstract_runs(store, protocol)
-        key = (store.data_version(), tuple(runs), tuple(protocol.screening.reviewers),
+        key = (store.change_counter(), tuple(runs), tuple(protocol.screening.reviewers),
                repr([protocol.screening.extra.get(name) for name in _SETTINGS]))
         if self._state is not None and self._key == key:
             return self._state
         state = ScreeningState(store, protocol, runs)
-        if not store.conn.in_transaction:     # a rollback would undo writes without a new version
+        if not store.in_transaction:     # a rollback would undo writes without a new version
             self._key, self._state = key, state
         return state
 

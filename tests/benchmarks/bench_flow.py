@@ -21,7 +21,8 @@ from searchflow.flow import outputs, render
 from searchflow.flow.counts import compute
 from searchflow.flow.export import export
 from searchflow.records import Record
-from searchflow.store import Store, now
+from searchflow.store import now
+from searchflow.store.sqlite import SQLiteStore as Store
 
 DATABASES = ("Embase", "CINAHL", "MEDLINE", "PsycInfo", "SocINDEX")
 

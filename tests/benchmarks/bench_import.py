@@ -85,7 +85,7 @@ def breakdown(ris: Path, work: Path) -> None:
     from searchflow.memory import collector_paused
     from searchflow.sources import ris as ris_format
     from searchflow.sources.base import FileInfo, scan
-    from searchflow.store import encode_record
+    from searchflow.store.encoding import encode_record
 
     start = time.perf_counter()
     scanned = scan(ris)

@@ -21,7 +21,8 @@ from machine import speed_line
 
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
-from searchflow.store import Store, now
+from searchflow.store import now
+from searchflow.store.sqlite import SQLiteStore as Store
 
 SEARCHFLOW = [sys.executable, "-m", "searchflow"]
 

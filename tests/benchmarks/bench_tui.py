@@ -29,7 +29,7 @@ from pathlib import Path
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import ScreeningScreen
 from textual import events
