@@ -321,7 +321,7 @@ def test_bare_lines_are_new_values_for_list_tags_and_wrap_text_tags(tmp_path):
     record = records[0]
     assert record.title == "A title that wraps onto a second line"
     assert record.authors == ["Wong, L", "Tierney, P"]
-    assert record.keywords == ["Loneliness", "Social prescribing/*methods"]
+    assert record.keywords == ["Loneliness", "Social prescribing/methods"]   # major-topic star dropped
     assert record.abstract == "First part of the abstract. Second paragraph, indented three spaces."
     assert record.raw == [
         ("TY", "JOUR"), ("TI", "A title that\nwraps onto a second line"), ("AU", "Wong, Li"), ("AU", "Tierney, Peter"),
@@ -531,7 +531,7 @@ def test_endnote_from_pubmed(tmp_path):
     assert info.vendor == "endnote"
     assert record.pmid == "32000001"
     assert record.pmcid == "PMC7000001"
-    assert record.keywords == ["Humans", "Loneliness/*prevention & control"]
+    assert record.keywords == ["Humans", "Loneliness/prevention & control"]
     assert record.journal == record.journal_abbrev == "Invent Health"
     assert record.issn == ["1234-5678"]
     assert record.year == 2020
@@ -596,12 +596,20 @@ def test_unexpected_text_before_first_record(tmp_path):
     assert "before the first record" in caught.message
 
 
-def test_unknown_tag_names_tag_line_and_what_was_expected(tmp_path):
-    caught = problem(tmp_path, ONE + "\n" + ONE.replace("PY  - 2020", "PY  - 2020\nZZ  - what is this"))
-    assert caught.line == 11
-    assert "'ZZ'" in caught.message
-    assert "a RIS tag such as TY, TI" in caught.message
-    assert "line 7" in caught.message                       # the record it sits in
+def test_unknown_tag_is_kept_and_warned_about_once_with_counts(tmp_path):
+    text = ONE + "\n" + ONE.replace("PY  - 2020", "PY  - 2020\nZZ  - what is this\nwrapped on\nZZ  - again\nTS  - RIS")
+    info, records = parse_text(tmp_path, text)
+    assert len(records) == 2
+    assert ("ZZ", "what is this\nwrapped on") in records[1].raw and ("TS", "RIS") in records[1].raw
+    assert records[1].year == 2020 and records[1].title == "An invented title"
+    assert len(info.warnings) == 1
+    assert str(tmp_path / "export.ris") in info.warnings[0]
+    assert "TS (1), ZZ (2)" in info.warnings[0] and "\n" not in info.warnings[0]
+
+
+def test_known_tags_raise_no_warning(tmp_path):
+    info, _ = parse_text(tmp_path, ONE)
+    assert info.warnings == []
 
 
 def test_records_stream_before_a_later_error(tmp_path):

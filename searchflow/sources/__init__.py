@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import Record
-from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan
+from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan, unknown_tags_warning
 
 # format name -> module in this package exposing parse(path, info) -> Iterator[Record]
 FORMATS = {
@@ -35,13 +35,14 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
     lines = [line for line in head.split("\n") if line.strip()]
     if not lines:
         raise ImportProblem(path, 1, "file is empty, expected exported records")
-    if lines[0].startswith("PMID-"):
+    if lines[0].startswith("PMID-") or re.match(r"OWN ?- ", lines[0]):   # PubMed; ERIC's .nbib starts "OWN - ERIC"
         return "medline"
     if re.match(r"^(FN |VR |PT [A-Z]\s*$)", lines[0]) or (lines[0].startswith("FN") and "Web of Science" in lines[0]):
         return "wos"
-    if re.search(r"^<\d+\. ?>\s*$", head, re.M) and re.search(r"^[A-Z][A-Z0-9]  - ", head, re.M):
+    if (re.search(r"^ ?<\d+\. ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)) \
+            or re.match(r"\s*VN {1,2}- Ovid Technologies", stripped):   # some Ovid exports indent every line by one
         return "ovid_tagged"
-    if re.search(r"^TY  -", head, re.M):
+    if re.search(r"^[ \t]*TY[ \t]{1,3}-", head, re.M):             # "TY  - JOUR"; also "TY - JOUR"
         return "ris"
     if "," in lines[0] or "\t" in lines[0]:
         header = fold_header(lines[0])
@@ -86,7 +87,7 @@ def open_encoded(path: str | Path, format: str | None = None,
 
     info, records = open_export(path, format, scanned)
     module = _module(info.format)
-    if chunked.worth_parallel(info.path, module):
+    if not info.encoding.startswith("utf-16") and chunked.worth_parallel(info.path, module):
         vendor = chunked.first_vendor(info.path, info, module)
         if vendor:
             records.close()
@@ -112,6 +113,9 @@ def _guarded(records: Iterator[Record], info: FileInfo) -> Iterator[Record]:
         raise ImportProblem(info.path, None, f"cannot read record {count + 1} as {info.format}: {exc}") from None
     if count == 0:
         raise ImportProblem(info.path, None, f"no records found; expected {info.format} records")
+    warning = unknown_tags_warning(info)
+    if warning:
+        info.warnings.append(warning)
 
 
 __all__ = ["FORMATS", "FileInfo", "ImportProblem", "detect_format", "open_encoded", "open_export"]
