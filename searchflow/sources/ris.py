@@ -405,8 +405,8 @@ def _ovid_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     link = _params(fields.get("L2", []) + fields.get("UR", []))
     key, name = _ovid_segment(link.get("D", ""))
     if "DB" in fields:
-        record.databases = list(dict.fromkeys(_ovid_database(db) for db in fields["DB"]))
-        key = _ovid_database_key(record.databases[0]) or key
+        record.databases = list(dict.fromkeys(ovid_database(db) for db in fields["DB"]))
+        key = ovid_database_key(record.databases[0]) or key
     elif name:
         record.databases = [name]
     if not record.url:
@@ -430,13 +430,13 @@ def _ovid_segment(code: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _ovid_database(label: str) -> str:
+def ovid_database(label: str) -> str:
     """ "APA PsycInfo <2016 to 2023 March Week 1>" -> "APA PsycInfo" (the segment dates are noise)."""
     return _OVID_DB_SEGMENT.sub(" ", label).strip()
 
 
 @lru_cache(maxsize=256)
-def _ovid_database_key(name: str) -> str:
+def ovid_database_key(name: str) -> str:
     label = name.lower()
     if "psycinfo" in label:
         return "psycinfo"
