@@ -309,3 +309,12 @@ def test_nul_bytes_without_a_utf16_bom_are_still_binary(tmp_path):
     path.write_bytes("TY  - JOUR\nER  - \n".encode("utf-16-le"))
     with pytest.raises(ImportProblem, match="binary file"):
         load(path)
+
+
+def test_ovid_ris_with_angle_bracket_sequence_lines_is_ris(tmp_path):
+    text = ("<1. >\nTY  - JOUR\nDB  - Ovid MEDLINE(R)\nT1  - An invented record.\nY1  - 2020//\nER  - \n\n"
+            "<2. >\nTY  - JOUR\nDB  - Ovid MEDLINE(R)\nT1  - Another invented record.\nY1  - 2021//\nER  - \n")
+    path = write(tmp_path, "ovid.ris", text)
+    assert detect_format(path) == "ris"
+    info, records = load(path)
+    assert (info.vendor, [r.line for r in records]) == ("ovid", [2, 9])

@@ -39,10 +39,13 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
         return "medline"
     if re.match(r"^(FN |VR |PT [A-Z]\s*$)", lines[0]) or (lines[0].startswith("FN") and "Web of Science" in lines[0]):
         return "wos"
-    if (re.search(r"^ ?<\d+\. ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)) \
-            or re.match(r"\s*VN {1,2}- Ovid Technologies", stripped):   # some Ovid exports indent every line by one
+    # "TY  - JOUR" (also "TY - JOUR") ... "ER  - ": RIS, even with Ovid's "<1. >" sequence lines between records
+    ris = re.search(r"^[ \t]*TY[ \t]{1,3}-", head, re.M)
+    if not (ris and re.search(r"^[ \t]*ER[ \t]{1,3}-", head, re.M)) and (
+            re.search(r"^ ?<\d+\. ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)
+            or re.match(r"VN {1,2}- Ovid Technologies", stripped)):   # some Ovid exports indent every line by one
         return "ovid_tagged"
-    if re.search(r"^[ \t]*TY[ \t]{1,3}-", head, re.M):             # "TY  - JOUR"; also "TY - JOUR"
+    if ris:
         return "ris"
     if "," in lines[0] or "\t" in lines[0]:
         header = fold_header(lines[0])
