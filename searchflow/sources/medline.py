@@ -168,6 +168,6 @@ def _record(fields: dict, raw: list[tuple[str, str]], line: int) -> Record:
         isbn=normalise_isbns(v.replace("ISBN-", "") for v in items("ISBN")),
         type=kind,
         language=(items("LA") or [""])[0],
-        keywords=unique([normalise_keyword(k) for k in items("MH")] + items("OT")),
+        keywords=unique(normalise_keyword(k) for k in items("MH") + items("OT")),
         databases=["ERIC"] if eric_id else [],
     )
