@@ -15,6 +15,7 @@ from conftest import FIXTURES
 from searchflow import Project
 from searchflow.records import clean_text, normalise_author, normalise_keyword, stated_pmid
 from searchflow.sources import ImportProblem, detect_format, open_export
+from searchflow.sources.ovid_tagged import split_source
 
 
 def load(path: Path, format: str | None = None):
@@ -230,6 +231,22 @@ def test_ovid_tagged_records_framed_by_their_vn_line(tmp_path):
     assert detect_format(path) == "ovid_tagged"
     _, records = load(path)
     assert [(r.line, r.title) for r in records] == [(1, "First invented record."), (8, "Second invented record.")]
+
+
+@pytest.mark.parametrize("source, split", [
+    ("Journal of Hepatology. 58 (1) (pp 123-130), 2013.", ("Journal of Hepatology", "58", "1", "123-130")),
+    ("BMC Proceedings. Conference: X. 12 (Supplement 3) (no pagination), 2018.", ("BMC Proceedings", "12", "Supplement 3", "")),
+    ("Invented Psychotherapy. Vol.43(5), Sep 2015, pp. 623-634. ", ("Invented Psychotherapy", "43", "5", "623-634")),
+    ("Invented Review. Vol.12, 2019, pp. 1-10.", ("Invented Review", "12", "", "1-10")),
+    ("Invented Sinica August 2011;43(8):647-653", ("Invented Sinica", "43", "8", "647-653")),
+    ("Invented Fitness Journal January/February 2010;14(1):56", ("Invented Fitness Journal", "14", "1", "56")),
+    ("Invented Chirurgica November/December 2010;6:611-613", ("Invented Chirurgica", "6", "", "611-613")),
+    ("Invented Ecology & Management. 201(2-3):327-334, November 15, 2004.", ("Invented Ecology & Management", "201", "2-3", "327-334")),
+    ("Invented Learning, v37 n1 p24-36 Jan 2020", ("Invented Learning", "37", "1", "24-36")),
+    ("Handbook of Invented Care. (pp. 1-20). New York: Invented Press.", ("Handbook of Invented Care", "", "", "1-20")),
+])
+def test_ovid_source_lines_of_each_database(source, split):
+    assert split_source(source) == split
 
 
 @pytest.mark.parametrize("written, expected", [

@@ -35,7 +35,7 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
     lines = [line for line in head.split("\n") if line.strip()]
     if not lines:
         raise ImportProblem(path, 1, "file is empty, expected exported records")
-    if lines[0].startswith("PMID-") or re.match(r"OWN ?- ", lines[0]):   # PubMed; ERIC's .nbib starts "OWN - ERIC"
+    if lines[0].startswith("PMID-") or any(line.startswith("OWN - ") for line in lines[:5]):   # PubMed; ERIC
         return "medline"
     if re.match(r"^(FN |VR |PT [A-Z]\s*$)", lines[0]) or (lines[0].startswith("FN") and "Web of Science" in lines[0]):
         return "wos"

@@ -42,7 +42,11 @@ _SOURCE_FORMS = (
     re.compile(rf"{_YEAR};\s*(?P<volume>\d+):\s*(?P<pages>\w+(?:-\w+)?)"),
     # ERIC: "Journal of Geological Education, v37 n1 p24-26 Jan 1989"
     re.compile(r"\bv(?P<volume>\d+)(?:\s+n(?P<issue>[\w-]+))?(?:\s+p(?P<pages>\w+(?:-\w+)?))?"),
+    # a book chapter's pages alone: "Handbook of Invented Care. (pp. 1-20). New York: Invented Press."
+    re.compile(r"\bpp?\.\s*(?P<pages>\d+(?:-\d+)?)"),
 )
+# The publication year in SO when YR is missing: not a volume ("1288(3)") nor a page ("1998-2005")
+_SOURCE_YEAR = re.compile(r"(?<![\d(:-])((?:19|20)\d\d)(?![\d(-])")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
 # Where the journal's name ends in SO: a sentence end, the citation, a date
 _JOURNAL_END = re.compile(
@@ -147,7 +151,7 @@ def _record(path: Path, tag_lines: list[tuple[str, list[str]]], line: int) -> Re
         title=_TITLE_LABEL.sub(r"\1", text("TI")),
         abstract=text("AB"),
         authors=[a for a in (normalise_author(name) for name in fields.get("AU", [])) if a],
-        year=normalise_year(text("YR", "DP", "PY")) or normalise_year(source),
+        year=normalise_year(text("YR", "DP", "PY")) or normalise_year(" ".join(_SOURCE_YEAR.findall(source)[:1])),
         journal=journal,
         journal_abbrev=text("JA") or next((v for v in fields.get("JC", []) if not _DIGIT.search(v)), ""),
         volume=text("VO", "VI") or volume,
