@@ -108,10 +108,10 @@ def test_first_problem_is_the_serial_one(tmp_path, problem, problem_at):
     assert f":{expected.value.line}:" in str(got.value)
 
 
-def test_unknown_tags_in_ranges_give_the_serial_warning(tmp_path):
+def test_unknown_tags_and_a_header_in_ranges_give_the_serial_warnings(tmp_path):
     path = write_ris(tmp_path / "odd.ris", 60, problem="ZZ  - a tag no vendor writes", problem_at=37)
     text = path.read_text().replace("KW  - ", "TS  - ", 3)
-    path.write_text(text)
+    path.write_text("Exported from an invented library\n" + text)
     serial_info, records = open_export(path, "ris")
     expected = [encode_record(r) for r in records]
     info, records = open_export(path, "ris")
@@ -120,7 +120,7 @@ def test_unknown_tags_in_ranges_give_the_serial_warning(tmp_path):
     got = list(chunked.encoded_records(path, info, ris, 400))
     assert got == expected and len(got) == 60
     assert info.warnings == serial_info.warnings
-    assert len(info.warnings) == 1 and info.warnings[0].endswith("TS (3), ZZ (1)")
+    assert len(info.warnings) == 2 and info.warnings[-1].endswith("TS (3), ZZ (1)")
 
 
 def test_truncated_file_is_the_serial_problem(tmp_path):

@@ -295,9 +295,13 @@ def test_ovid_sequence_lines_and_text_after_er_are_ignored():
     assert second.pages == "10-19"
 
 
-def test_text_before_first_record_allowed_only_for_known_preambles(tmp_path):
-    _, records = parse_text(tmp_path, "Provider: An Invented Provider\nDatabase: Invented\n\n12.\n" + ONE)
-    assert records[0].line == 5
+def test_known_headers_before_first_record_are_skipped_silently(tmp_path):
+    info, records = parse_text(tmp_path, "Provider: An Invented Provider\nDatabase: Invented\n\n12.\n" + ONE)
+    assert records[0].line == 5 and info.warnings == []
+    history = ("Database: Invented Ovid Segment <1946 to 2023>\nSearch Strategy:\n" + "-" * 40 + "\n"
+               "1     exp Loneliness/ (1234)\n2     link worker*.tw. (56)\n3     1 and 2 (7)\n" + "*" * 27 + "\n\n")
+    info, records = parse_text(tmp_path, history + "Record #1 of 1\n" + ONE)
+    assert records[0].line == 10 and info.warnings == []
 
 
 # ---------------------------------------------------------------- continuation lines
@@ -590,10 +594,11 @@ def test_tag_before_first_record(tmp_path):
     assert "'AU'" in caught.message and "TY" in caught.message
 
 
-def test_unexpected_text_before_first_record(tmp_path):
-    caught = problem(tmp_path, "This is not an export\n" + ONE)
-    assert caught.line == 1
-    assert "before the first record" in caught.message
+def test_other_text_before_first_record_is_skipped_with_one_warning(tmp_path):
+    info, records = parse_text(tmp_path, "Exported from an invented library\nfor the review team\n" + ONE)
+    assert [r.line for r in records] == [3]
+    assert info.warnings == [f"{tmp_path / 'export.ris'}:1: text before the first record skipped: "
+                             "'Exported from an invented library'"]
 
 
 def test_unknown_tag_is_kept_and_warned_about_once_with_counts(tmp_path):

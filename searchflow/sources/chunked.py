@@ -81,7 +81,7 @@ def _parse_range(task: tuple) -> tuple:
         return "problem", rows, problem.line, problem.message
     except (ValueError, UnicodeError, KeyError, IndexError) as exc:
         return "error", rows, len(rows), str(exc)
-    return "ok", rows, info.vendor, dict(info.unknown_tags)
+    return "ok", rows, info.vendor, dict(info.unknown_tags), info.warnings
 
 
 def encoded_records(path: Path, info: FileInfo, module: ModuleType,
@@ -118,6 +118,7 @@ def encoded_records(path: Path, info: FileInfo, module: ModuleType,
             if outcome[0] == "error":
                 raise ImportProblem(path, None, f"cannot read record {count + 1} as {info.format}: {outcome[3]}")
             info.unknown_tags.update(outcome[3])
+            info.warnings.extend(outcome[4])
     warning = unknown_tags_warning(info)
     if warning:
         info.warnings.append(warning)

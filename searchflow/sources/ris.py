@@ -16,7 +16,10 @@ the tokenizer handles the framing once and ``_record`` maps tags per vendor:
   record, is an error naming the unterminated record's line;
 * a tag outside the specification and the vendors' tags (Citavi ``TS``, ``SV``, custom tags)
   never refuses a file: it stays in the raw tags and the import warns once, with counts;
-* a file whose first ``TY`` is spaced otherwise (``TY - JOUR``) is read with that spacing.
+* a file whose first ``TY`` is spaced otherwise (``TY - JOUR``) is read with that spacing;
+* text before the first ``TY`` is a header (Ovid's search history, EndNote's "Record #1 of 2"):
+  skipped, with a warning when it is not a header shape known here; a tag line there is an error
+  (the file lost its first record's start).
 """
 from __future__ import annotations
 
@@ -52,8 +55,10 @@ LIST_TAGS = frozenset("""
 
 _TAG_SHAPE = re.compile(r"[A-Z][A-Z0-9]")
 _OVID_SEQUENCE = re.compile(r"^\s*<?\d+\.\s*>?\s*$")  # "1.", "47. "
-# APA PsycNET / Ovid headers, EndNote's "Record #1 of 2", rules of dashes
-_PREAMBLE = re.compile(r"^(Provider|Database|Content|Search Strategy)\s*:|^-+\s*$|^Record\s*#?\s*\d+\s+of\s+\d+\s*$")
+# Headers: APA PsycNET / Ovid ("Provider:", "Database:", "Search Strategy:" and its numbered lines
+# "1     exp Loneliness/ (123)"), EndNote's "Record #1 of 2", rules of dashes or stars
+_PREAMBLE = re.compile(r"^(Provider|Database|Content|Search Strategy)\s*:|^[-*=]+\s*$|^Record\s*#?\s*\d+\s+of\s+\d+\s*$"
+                       r"|^\s*\d+\s+.*\(\d+\)\s*$")
 # A tag line spaced otherwise than "TY  - ": "TY - JOUR", "TY  -JOUR", " TY  - JOUR" (some web exports)
 _SPACED_TAG = re.compile(r"^[\s\ufeff]*([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t]+|$)(.*)$")
 
@@ -136,6 +141,7 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
     ovid_hint = False         # Ovid sequence lines ("1.") precede records
     vendor = info.vendor if inside else ""
     spaced = False            # the file spaces its tags otherwise than "TY  - "
+    header = 0                # first line of unrecognised text before the first record
     last_tag = ""
     number = 0
     for number, text in lines:
@@ -199,11 +205,9 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
                 raw[-1] = (last_tag, f"{previous}\n{line}" if previous else line)
         elif not seen_record:
             text = text.lstrip("\ufeff")
-            if text.strip() and not _OVID_SEQUENCE.match(text) and not _PREAMBLE.match(text):
-                raise ImportProblem(
-                    path, number,
-                    f"unexpected text before the first record: {text.strip()[:40]!r}; expected 'TY  - ' to start a RIS record",
-                )
+            if text.strip() and not _OVID_SEQUENCE.match(text) and not _PREAMBLE.match(text) and not header:
+                header = number   # a header the export put first: skipped, and said once
+                info.warnings.append(f"{path}:{number}: text before the first record skipped: {text.strip()[:40]!r}")
             ovid_hint = ovid_hint or bool(_OVID_SEQUENCE.match(text))
     if start and final:
         raise ImportProblem(path, start, "record has no end tag 'ER  -': the file ends inside it (truncated export?)")
