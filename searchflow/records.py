@@ -254,7 +254,7 @@ def _initials(given: str) -> str:
 _SUFFIX_RE = re.compile(r",?\s*\b((?i:Jr|Sr)|II|III|IV)\.?$")   # WoS writes "Carriker, M. A., jr."
 _SUFFIX_ENDS = ("jr", "jr.", "sr", "sr.", "ii", "iv", "ii.", "iv.")
 # Ovid (BIOSIS, Zoological Record) appends roles and e-mails: "Walsdorf, Neill B. [Inventor, Reprint Author]"
-_ROLE_RE = re.compile(r"\s*\[[^\]]*\]?")
+_ROLE_RE = re.compile(r"(?<=\S)\s*\[[^\]]*\]?")
 # Journals@Ovid appends degrees and affiliation marks: "Peterson, James A. Ph.D., FACSM", "Zhang, Weijia 1,2,+"
 _DEGREES = frozenset(
     "PhD MD MSc BSc MPH MBBS MBChB FACSM FACP FACS FRCP FRCS FRCPC DPhil MPhil DrPH PharmD PsyD EdD DSc "

@@ -258,6 +258,7 @@ def test_ovid_source_lines_of_each_database(source, split):
     ("Simon, Ph. 1", "Simon, P"),
     ("Hern, Matt, Ed", "Hern, M"),
     ("Smith, MD", "Smith, MD"),                 # initials, not a degree
+    ("[Anonymous]", "[Anonymous]"),             # Web of Science's name for no author, not a role
     ("Li, Ma", "Li, M"),
 ])
 def test_authors_lose_degrees_roles_and_marks(written, expected):
