@@ -223,6 +223,17 @@ def test_ovid_tagged_psycinfo_indented_by_one_space():
     assert (second.volume, second.issue, second.pages) == ("43", "6", "700-712")
 
 
+def test_ovid_tagged_with_separators_without_a_dot(tmp_path):
+    text = ("<1>\nUI  - 30000021\nDB  - Ovid MEDLINE(R)\nTI  - An invented record.\n"
+            "SO  - Invented Medicine. 12(3):45-52, 2020 Mar.\n\n<2>\nUI  - 30000022\nDB  - Ovid MEDLINE(R)\n"
+            "TI  - Another invented record.\nSO  - Invented Medicine. 12(4):60-61, 2020 Apr.\n")
+    path = write(tmp_path, "medlars.txt", text)
+    assert detect_format(path) == "ovid_tagged"
+    _, records = load(path)
+    assert [(r.line, r.pmid, r.pages, r.year) for r in records] == [(1, "30000021", "45-52", 2020),
+                                                                   (7, "30000022", "60-61", 2020)]
+
+
 def test_ovid_tagged_records_framed_by_their_vn_line(tmp_path):
     text = ("VN  - Ovid Technologies\nDB  - CAB Abstracts\nAN  - 20190000001\nTI  - First invented record.\n"
             "SO  - Invented Journal. 3(1):1-9. 2019.\nYR  - 2019\n\n"

@@ -42,7 +42,7 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
     # "TY  - JOUR" (also "TY - JOUR") ... "ER  - ": RIS, even with Ovid's "<1. >" sequence lines between records
     ris = re.search(r"^[ \t]*TY[ \t]{1,3}-", head, re.M)
     if not (ris and re.search(r"^[ \t]*ER[ \t]{1,3}-", head, re.M)) and (
-            re.search(r"^ ?<\d+\. ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)
+            re.search(r"^ ?<\d+\.? ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)
             or re.match(r"VN {1,2}- Ovid Technologies", stripped)):   # some Ovid exports indent every line by one
         return "ovid_tagged"
     if ris:

@@ -24,7 +24,7 @@ from ..records import (
 from .base import FileInfo, ImportProblem, read_lines
 from .ris import ovid_database, ovid_database_key
 
-_SEPARATOR = re.compile(r"^<(\d+)\.\s*>\s*$")
+_SEPARATOR = re.compile(r"^<(\d+)\.?\s*>\s*$")   # "<3001. >"; Ovid's Reprint/Medlars format writes "<1>"
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}- ?(.*)$")  # two characters, two spaces, "- "
 # Tags whose continuation lines are further items; for the rest a continuation wraps the same text.
 _LIST_TAGS = {"IN", "AU", "AD", "MH", "OD", "KW", "DE"}
