@@ -17,9 +17,9 @@ from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan
 # format name -> module in this package exposing parse(path, info) -> Iterator[Record]
 FORMATS = {
     "ris": "ris",
-    "medline": "medline",          # PubMed MEDLINE / .nbib
+    "medline": "medline",          # PubMed MEDLINE / .nbib, ERIC .nbib
     "wos": "wos",                  # Web of Science plain text (.ciw / .txt)
-    "ovid_tagged": "ovid_tagged",  # Ovid direct export (Embase tagged)
+    "ovid_tagged": "ovid_tagged",  # Ovid direct export, tagged (Embase, PsycINFO, BIOSIS, ...)
     "endnote_xml": "endnote_xml",
     "csv": "csvfile",
 }
