@@ -59,10 +59,7 @@ def _checked_lines(path: Path, encoding: str, pending: deque) -> Iterator[str]:
     bad = ""                               # a line that is not MEDLINE: an error, or the cut end of the file
     for number, text in read_lines(path, encoding):
         if bad:
-            raise ImportProblem(
-                path, number - 1,
-                f"not a MEDLINE line: {bad[:40]!r}; expected a tag like 'PMID- ', 'TI  - ' or a 6-space continuation",
-            )
+            raise _not_medline(path, number - 1, bad)
         if not text.strip():
             if raw:
                 pending.append((start, _joined(raw)))
@@ -85,10 +82,7 @@ def _checked_lines(path: Path, encoding: str, pending: deque) -> Iterator[str]:
             text = f"{tag:<4}- {value}"
         yield text + "\n"
     if bad and not raw:
-        raise ImportProblem(
-            path, number,
-            f"not a MEDLINE line: {bad[:40]!r}; expected a tag like 'PMID- ', 'TI  - ' or a 6-space continuation",
-        )
+        raise _not_medline(path, number, bad)
     if bad or (raw and _cut_short(path, {tag for tag, _ in raw})):
         raise ImportProblem(path, number, f"the file ends inside the record starting on line {start or number} "
                                           "(PubMed ends every record with its 'SO' line): the export looks truncated")
@@ -96,9 +90,16 @@ def _checked_lines(path: Path, encoding: str, pending: deque) -> Iterator[str]:
         pending.append((start, _joined(raw)))
 
 
+def _not_medline(path: Path, line: int, text: str) -> ImportProblem:
+    return ImportProblem(
+        path, line, f"not a MEDLINE line: {text[:40]!r}; expected a tag like 'PMID- ', 'TI  - ' or a 6-space continuation",
+    )
+
+
 def _cut_short(path: Path, tags: set[str]) -> bool:
     """A PubMed record without its closing SO line is cut short when it has no title yet, or when the
-    file's last line has no line break (PubMed ends its files with one; book records have no SO)."""
+    file's last line lacks its line break (PubMed ends its files with one). Book records have no SO,
+    and a hand-trimmed file may lack it: neither is refused."""
     if "PMID" not in tags or "SO" in tags:
         return False
     if not tags & {"TI", "BTI"}:
