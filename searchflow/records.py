@@ -376,7 +376,7 @@ def normalise_keyword(value: str) -> str:
     "Aurovertins/chemistry"; PubMed, Ovid and EndNote (MH, KW) all write them. Raw tags keep them."""
     value = clean_text(value)
     if "*" in value:
-        value = value.lstrip("*").replace("/*", "/")
+        value = value.lstrip("* ").replace("/*", "/")
     return value
 
 
