@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from contextlib import contextmanager
+from itertools import zip_longest
 from pathlib import Path
+from textwrap import wrap
 from typing import Iterator, TextIO
 
-from . import __version__
+from . import __version__, searches
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search, is_search_date
 from .screening import ScreeningError
+from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
 from .store import StoreError
@@ -36,6 +40,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ProtocolError, Import
 USER_ERRORS += (FlowError, ExportError)   # flow counts that do not close; an impossible export
 from .dedup.review import DedupError  # noqa: E402
 USER_ERRORS += (DedupError,)   # a pair verdict or undo that cannot be done
+USER_ERRORS += (searches.SearchesError,)   # a rename or retirement that cannot be done
 
 
 def _say(message: str) -> None:
@@ -55,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(line)
         totals = project.store.counts()
         _say(f"{project.protocol.title}: {totals['records']} records in {totals['works']} works")
+        _say(report.summary)
     return 0
 
 
@@ -64,10 +70,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         search = Search(id=search_id, database=args.database, method=args.method,
                         platform=args.platform or "", date=args.date or "", query=args.query or "",
                         files=[Path(f) for f in args.files], format=args.format)
-        change = project.import_search(search)
+        change = project.import_ad_hoc(search)
         for warning in change.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         _say(change.describe())
+        if search.id not in searches.protocol_ids(project.protocol):
+            _say(f"{search.id} is not counted until the protocol names it: add this to {args.protocol} "
+                 f"and run `searchflow run {args.protocol}`\n")
+            _say(searches.protocol_block(search, project.protocol.path))
     return 0
 
 
@@ -94,12 +104,45 @@ def cmd_status(args: argparse.Namespace) -> int:
         _say(f"total: {totals['records']} records, {totals['works']} works")
         for search_id in sorted(missing):
             _say(f"not yet run: {search_id}")
+        for line in searches.status_lines(project.store, project.protocol):
+            _say(line)
+    return 0
+
+
+def cmd_searches(args: argparse.Namespace) -> int:
+    """The store's searches against the protocol; rename or retire one (nothing is deleted)."""
+    with Project.open(args.protocol) as project:
+        if args.rename:
+            state = searches.rename(project.store, project.protocol, *args.rename)
+            _say(f"renamed {args.rename[0]} to {state.search_id} (its works and decisions kept): {state.describe()}")
+            return 0
+        if args.retire:
+            state = searches.retire(project.store, project.protocol, args.retire, note=args.note or "")
+            _say(f"retired (kept for audit): {state.describe()}")
+            return 0
+        states = searches.list_searches(project.store, project.protocol)
+        if not states:
+            _say("no search runs yet: run `searchflow run PROTOCOL`")
+            return 0
+        missing = searches.protocol_ids(project.protocol) - {s.search_id for s in states}
+        _print_table(["search", "v", "database", "method", "records", "counted"],
+                     [[s.search_id, f"{s.version}" + (f"/{s.versions}" if s.versions > 1 else ""), s.database,
+                       s.method, str(s.records), "yes" if s.counted else f"no: {s.why}"] for s in states],
+                     widths={"counted": 70})
+        for search_id in sorted(missing):
+            _say(f"not yet run: {search_id}")
     return 0
 
 
 def cmd_records(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
-        rows = (record_row(r) for r in project.store.record_rows())
+        if args.search:
+            run = project.store.latest_run(args.search)   # counted or not: an ad hoc import too
+            if run is None:
+                raise UserError(f"unknown search {args.search!r}; `searchflow searches {args.protocol}` lists them")
+            rows = (record_row(r) for r in project.store.record_rows(current_only=False, run_id=run["id"]))
+        else:
+            rows = (record_row(r) for r in project.store.record_rows())
         with _output(args.out) as out:
             if args.format == "csv":
                 writer = csv.DictWriter(out, fieldnames=RECORD_COLUMNS, lineterminator="\n")
@@ -148,7 +191,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
             _say(f"{args.import_file}: imported {added} new decision events "
                  f"({len(rows) - added} already present)")
             return 0
-        rows = decisions.export_decisions(project.store)
+        own = decisions.shown_verdicts(project.store, project.protocol, decisions.STAGES, args.lead, args.reviewer)
+        rows = decisions.export_decisions(project.store, own)
         with _output(args.out) as out:
             decisions.write_decisions_csv(rows, out)
     return 0
@@ -158,6 +202,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from .screening import decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
         width = max([2] + [len(c.decisions) for c in found])
         header = ["stage", "work", "title"]
@@ -188,6 +233,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from .screening import agreement, decisions
     with Project.open(args.protocol) as project:
         stages = [args.stage] if args.stage else list(decisions.STAGES)
+        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
         if args.json:
             print(json.dumps([p.as_dict() for p in pairs], indent=2))
@@ -204,10 +250,29 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from .screening import decisions
+    if args.from_csv:
+        given = [f"--{name}" for name in ("work", "stage", "verdict", "reason") if getattr(args, name) is not None]
+        given += ["--override"] if args.override else []
+        if given:
+            raise UserError(f"{', '.join(given)}: the file's columns give these with --from-csv")
+    else:
+        missing = [f"--{name}" for name in ("work", "stage", "resolver", "verdict") if getattr(args, name) is None]
+        if missing:
+            raise UserError(f"resolve needs {', '.join(missing)} (or --from-csv FILE for many)")
     with Project.open(args.protocol) as project:
-        decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
-                                   args.verdict, reason=args.reason or "", note=args.note or "")
-        _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver}")
+        if args.from_csv:
+            rows, lines = decisions.read_resolutions_csv(args.from_csv)
+            resolved, left_open = decisions.resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                              args.from_csv, args.resolver or "", args.note or "")
+            _say(f"{args.from_csv}: {resolved} conflicts resolved"
+                 + (f"; {left_open} rows without a verdict left open" if left_open else ""))
+            return 0
+        event = decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
+                                           args.verdict, reason=args.reason or "", note=args.note or "",
+                                           override=args.override)
+        note = project.store.decision_event(event)["note"]
+        _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver} (event {event})"
+             + (f"; {note}" if note else ""))
     return 0
 
 
@@ -226,7 +291,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     first = Path(args.inputs[0])
     if len(args.inputs) == 1 and first.suffix.lower() == ".toml":
         return _dedup_project(args)
-    for option in ("review", "full", "same", "different", "undo"):
+    for option in ("review", "full", "same", "different", "undo", "history", "work", "reviewer"):
         if getattr(args, option):
             raise UserError(f"--{option} needs a protocol (PROTOCOL.toml), not export files")
     from .dedup.standalone import dedup_files, write_clusters
@@ -247,38 +312,87 @@ def _dedup_project(args: argparse.Namespace) -> int:
     from .dedup import review
     with Project.open(args.inputs[0]) as project:
         store = project.store
+        if args.reviewer is not None:          # checked first: a wrong name changes nothing
+            review.check_person(project.protocol, args.reviewer)
+        if args.work is not None and not args.history:
+            raise UserError("--work goes with --history")
         if args.same or args.different:
             pair, verdict = (args.same, "same") if args.same else (args.different, "different")
             if not args.reviewer:
                 raise UserError("--same/--different need --reviewer NAME")
-            review.decide_pair(store, project.protocol, tuple(pair), verdict, args.reviewer)
-            _say(f"records {pair[0]} and {pair[1]}: {verdict} ({args.reviewer})")
+            _say(review.decide_pair(store, project.protocol, tuple(pair), verdict, args.reviewer).describe())
             return 0
         if args.undo is not None:
             if not args.reviewer:
                 raise UserError("--undo needs --reviewer NAME")
-            moved = review.undo_merge(store, args.undo, args.reviewer)
-            _say(f"merge {args.undo} undone: records {', '.join(map(str, moved))} are a work of their own again")
+            event = store.merge_event(args.undo)
+            moved = review.undo_merge(store, args.undo, args.reviewer, project.protocol)
+            joined = event is not None and event["rule"] == "split"
+            one = len(moved) == 1
+            which = f"record {moved[0]} is" if one else f"records {', '.join(map(str, moved))} are"
+            _say(f"event {args.undo} undone: {which} "
+                 + (f"in work {event['from_work']} again" if joined else f"a work of {'its' if one else 'their'} own again")
+                 + f" (`searchflow dedup {args.inputs[0]} --history` lists the new events)")
             return 0
+        if args.history:
+            return _dedup_history(store, args.work)
         if args.review:
-            pairs = review.possible_pairs(store, project.protocol)
-            if not pairs:
-                _say("no possible duplicates to review")
-                return 0
-            header = ["pair", "score", "record", "work", "database", "year", "title"]
-            rows = []
-            for pair in pairs:
-                for side, record in (("a", pair.record_a), ("b", pair.record_b)):
-                    rows.append([f"{pair.id}{side}", "" if pair.score is None else f"{pair.score:.2f}",
-                                 str(record["id"]), str(record["work_id"]), record["database"],
-                                 str(record["year"] or ""), record["title"]])
-            _print_table(header, rows, widths={"title": 70})
-            _say(f"{len(pairs)} pairs; decide with: searchflow dedup {args.inputs[0]} "
-                 f"--same A B | --different A B --reviewer NAME")
-            return 0
+            return _dedup_review(project, args.inputs[0])
         summary = review.dedup_project(store, project.protocol, full=args.full)
         _say(summary.describe())
     return 0
+
+
+def _dedup_history(store, work: int | None) -> int:
+    """Every merge and split, newest last, with the event id `--undo` takes."""
+    from .dedup import review
+    events = review.merge_history(store, work_id=work)
+    if events.empty:
+        _say("no merges yet" if work is None else f"no merges into or out of work {work}")
+        return 0
+    _print_table(["event", "time", "who", "rule", "score", "record", "from work", "to work"],
+                 [[str(e.id), e.time[:19].replace("T", " "), e.actor, e.rule,
+                   "" if e.score != e.score or e.score is None else f"{e.score:.2f}",
+                   str(e.record_id), str(e.from_work), str(e.to_work)] for e in events.itertuples()])
+    _say("undo one with --undo EVENT --reviewer NAME (undoing a split merges the records back)")
+    return 0
+
+
+REVIEW_FIELDS = ("database", "title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid")
+
+
+def _dedup_review(project: Project, protocol: str) -> int:
+    """Each possible pair side by side, the fields a reviewer compares; '*' marks a difference."""
+    from .dedup import review
+    pairs = review.possible_pairs(project.store, project.protocol)
+    if not pairs:
+        _say("no possible duplicates to review")
+        return 0
+    for pair in pairs:
+        a, b = pair.record_a, pair.record_b
+        score = "" if pair.score is None else f", score {pair.score:.2f}"
+        _say(f"pair {pair.id}{score}")
+        rows = []
+        for name in REVIEW_FIELDS:
+            left, right = (_shown(record.get(name)) for record in (a, b))
+            label = ("* " if left.casefold() != right.casefold() else "  ") + name
+            # long values wrap onto lines of their own: a reviewer compares titles whole
+            for line, (l_part, r_part) in enumerate(zip_longest(wrap(left, 56) or [""], wrap(right, 56) or [""],
+                                                                fillvalue="")):
+                rows.append([label if line == 0 else "", l_part, r_part])
+        _print_table(["", f"record {a['id']} (work {a['work_id']})", f"record {b['id']} (work {b['work_id']})"],
+                     rows, widths={f"record {a['id']} (work {a['work_id']})": 60,
+                                   f"record {b['id']} (work {b['work_id']})": 60})
+        _say("")
+    _say(f"{len(pairs)} pairs; decide with: searchflow dedup {protocol} "
+         f"--same A B | --different A B --reviewer NAME")
+    return 0
+
+
+def _shown(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------ helpers
@@ -291,6 +405,13 @@ def _search_date(value: str) -> str:
     if not is_search_date(value):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
     return value
+
+
+def _blinding_options(parser: argparse.ArgumentParser) -> None:
+    """Who is asking, for output that shows verdicts while a stage is blinded."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--lead", metavar="NAME", help="the protocol's lead: every reviewer's verdicts, even while blinded")
+    who.add_argument("--reviewer", metavar="NAME", help="a reviewer: only your own verdicts while a stage is blinded")
 
 
 def _print_table(header: list[str], rows: list[list[str]], out=None, widths: dict[str, int] | None = None) -> None:
@@ -345,6 +466,10 @@ def cmd_flow(args: argparse.Namespace) -> int:
     """A flow report (PRISMA diagram, counts, PRISMA-S search table) to a file or standard output."""
     from .flow.outputs import render_format
     with Project.open(args.protocol) as project:
+        stale = searches.unreconciled(project.store, project.protocol)
+        if stale:
+            print(f"warning: the store does not count searches as the protocol says ({', '.join(stale)}); "
+                  f"`searchflow run {args.protocol}` reconciles them", file=sys.stderr)
         text = render_format(project.store, project.protocol, args.format, args.out)
         _write_or_print(text, args.out)
         if args.out:
@@ -354,9 +479,11 @@ def cmd_flow(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
-    from .flow.export import export
+    from .flow.export import export, stages_up_to
+    from .screening.decisions import shown_verdicts
     with Project.open(args.protocol) as project:
-        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format)
+        own = shown_verdicts(project.store, project.protocol, stages_up_to(args.stage), args.lead, args.reviewer)
+        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format, own)
         _write_or_print(text, args.out)
         if args.out:
             _say(f"wrote {count} works ({args.stage}, {args.verdict}) as {args.format}: {args.out}")
@@ -402,37 +529,51 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="import every declared search and regenerate every output")
-    p.add_argument("protocol", help="the protocol file (TOML)")
+    _protocol_argument(p)
     p.add_argument("--refresh", action="store_true", help="run connector searches again (search update)")
     p.add_argument("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("import", help="import export files as an ad hoc search run")
-    p.add_argument("protocol")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    _protocol_argument(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="export files of one search (formats: see README)")
     p.add_argument("--database", required=True, help="the database searched, e.g. CINAHL")
     p.add_argument("--platform", help="the interface, e.g. EBSCOhost")
-    p.add_argument("--method", default="database", choices=METHODS)
+    p.add_argument("--method", default="database", choices=METHODS, help="how the search was run (default database)")
     p.add_argument("--date", type=_search_date, help="date the search was run (YYYY-MM-DD)")
     p.add_argument("--query", help="the search strategy as run")
     p.add_argument("--id", help="search id (default: import:<database>)")
-    p.add_argument("--format", choices=["ris", "medline", "wos", "ovid_tagged", "endnote_xml", "csv"],
-                   help="force an importer instead of detecting the format")
+    p.add_argument("--format", choices=list(FORMATS), help="force an importer instead of detecting the format")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help="per search run: records and field coverage")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("searches", help="the store's search runs against the protocol; rename or retire one",
+                       description="Lists every search in the store and whether the protocol counts it. "
+                                   "Nothing is deleted: a search that is not counted keeps its works and decisions.")
+    _protocol_argument(p)
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"),
+                        help="search OLD takes the id NEW, keeping its records, works and decisions")
+    action.add_argument("--retire", metavar="ID", help="stop counting a search the protocol no longer names")
+    p.add_argument("--note", help="why the search is retired (kept with the event)")
+    p.set_defaults(func=cmd_searches)
+
     p = sub.add_parser("records", help="one row per source record")
-    p.add_argument("protocol")
-    p.add_argument("--format", choices=["csv", "table"], default="table")
+    _protocol_argument(p)
+    p.add_argument("--format", choices=["csv", "table"], default="table",
+                   help="csv: every column; table: a short view to read (default)")
+    p.add_argument("--search", metavar="ID",
+                   help="only this search's newest version, counted or not (an ad hoc import, a retired search)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_records)
 
     p = sub.add_parser(
         "dedup", help="deduplicate a project's records, or export files to a clusters CSV",
-        description="searchflow dedup PROTOCOL [--review | --same A B | --different A B | --undo EVENT]; "
+        description="searchflow dedup PROTOCOL [--review | --history [--work ID] | --same A B | --different A B "
+                    "| --undo EVENT]; "
                     "or, without a project: searchflow dedup FILE... --out clusters.csv [--id-column COL]")
     p.add_argument("inputs", nargs="+", metavar="PROTOCOL|FILE",
                    help="the protocol (TOML), or export files to deduplicate without a project")
@@ -440,56 +581,71 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="compare every record again, not only new ones")
     p.add_argument("--same", nargs=2, type=int, metavar=("A", "B"), help="records A and B are one work")
     p.add_argument("--different", nargs=2, type=int, metavar=("A", "B"), help="records A and B are different works")
-    p.add_argument("--undo", type=int, metavar="EVENT", help="reverse the merge with this merge_event id")
-    p.add_argument("--reviewer", help="who decides (--same, --different, --undo)")
+    p.add_argument("--undo", type=int, metavar="EVENT",
+                   help="reverse this event of --history: a merge splits again; a split (an undo) merges back")
+    p.add_argument("--history", action="store_true", help="list merges and splits: event id, who, rule and score")
+    p.add_argument("--work", type=int, metavar="ID", help="with --history: only events into or out of this work")
+    p.add_argument("--reviewer", help="who decides (--same, --different, --undo); one of the protocol's names")
     p.add_argument("--out", help="files mode: write the clusters CSV here (default: standard output)")
     p.add_argument("--id-column", help="files mode: the column (or tag) holding each record's id")
     p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("decisions", help="every screening decision event as CSV, or --import a CSV of them")
-    p.add_argument("protocol")
-    p.add_argument("--format", choices=["csv"], default="csv")
+    _protocol_argument(p)
+    p.add_argument("--format", choices=["csv"], default="csv", help="the events as CSV (the only format)")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="merge the events of a decisions CSV (skips events already present)")
+    _blinding_options(p)
     p.set_defaults(func=cmd_decisions)
 
     p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"))
-    p.add_argument("--format", choices=["csv", "table"], default="table")
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
+    p.add_argument("--format", choices=["csv", "table"], default="table",
+                   help="csv: with notes, for a spreadsheet; table: to read (default)")
+    _blinding_options(p)
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"))
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _blinding_options(p)
     p.set_defaults(func=cmd_agreement)
 
-    p = sub.add_parser("resolve", help="record the final decision of a screening conflict")
-    p.add_argument("protocol")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
-    p.add_argument("--resolver", required=True)
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], required=True)
+    p = sub.add_parser("resolve", help="record the final decision of a screening conflict, or of many from a CSV")
+    _protocol_argument(p)
+    p.add_argument("--work", type=int, help="the work in conflict (its id in `conflicts`)")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="the stage of the conflict")
+    p.add_argument("--resolver", help="who resolves: a resolver, the lead, or a reviewer once unblinded "
+                                      "(with --from-csv: for rows without a resolver)")
+    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], help="the final decision")
     p.add_argument("--reason", help="exclusion reason from the protocol's list")
-    p.add_argument("--note")
+    p.add_argument("--note", help="why; kept with the event (needed with --override; with --from-csv: for rows "
+                                  "without one)")
+    p.add_argument("--override", action="store_true",
+                   help="replace another resolver's resolution (both events are kept); needs --note")
+    p.add_argument("--from-csv", metavar="FILE",
+                   help="resolve every row with a verdict (columns work, stage, verdict, reason, resolver, note; "
+                        "`conflicts --format csv` with these added); all rows or none")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True)
-    p.add_argument("--lead", required=True)
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True, help="the stage to unblind")
+    p.add_argument("--lead", required=True, help="the protocol's lead ([screening] lead)")
     p.set_defaults(func=cmd_unblind)
 
     p = sub.add_parser("screen", help="screen works in the terminal UI (blinded, one verdict per key)")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--reviewer", required=True, help="your name as the protocol's [screening] reviewers spell it")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract")
+    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract",
+                   help="the stage to screen (default title_abstract)")
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("chase", help="citation chasing in PubMed: references and citing articles of seed works")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--work", type=int, nargs="+", metavar="ID", help="seed works by id")
     p.add_argument("--stage", choices=("title_abstract", "full_text"), help="seeds: works whose final verdict ...")
     p.add_argument("--verdict", choices=["include", "exclude", "maybe"], help="... at --stage is this")
@@ -499,19 +655,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chase)
 
     p = sub.add_parser("flow", help="PRISMA 2020 flow diagram and counts, or the PRISMA-S search table")
-    p.add_argument("protocol")
+    _protocol_argument(p)
     p.add_argument("--format", choices=["svg", "mermaid", "csv", "json", "md", "search-table"], default="md",
                    help="csv: the PRISMA2020 R package's template; search-table: Markdown, or CSV when --out ends in .csv")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_flow)
 
     p = sub.add_parser("export", help="screened works with their decisions as RIS, CSV or BibTeX")
-    p.add_argument("protocol")
-    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True)
+    _protocol_argument(p)
+    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True, help="the stage whose verdicts select works")
     p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved", "all"], default="include",
                    help="the works' final verdict at --stage (default include; all: every work of the stage)")
-    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris")
+    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris", help="default ris")
     p.add_argument("--out", help="write to this file instead of standard output")
+    _blinding_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("simulate", help="replay screening of a labelled CSV with prioritisation (WSS@95, RRF@10)")
@@ -522,7 +679,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="draw the recall curve against random order (needs matplotlib)")
     p.set_defaults(func=cmd_simulate)
 
+    for choice in sub._choices_actions:      # each command's one line is also its --help description
+        command = sub.choices[choice.dest]
+        command.description = command.description or choice.help[0].upper() + choice.help[1:] + "."
     return parser
+
+
+def _protocol_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("protocol", help="the protocol file (TOML); the store lives beside it")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,6 +697,11 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"searchflow: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # the reader stopped early (`searchflow records ... | head`): what it read is all it wanted.
+        # Standard output now goes nowhere, so Python's flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         if exc.filename is None:            # not about a file the user named: a fault, shown whole
             raise
@@ -542,8 +711,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("searchflow: interrupted; every committed step is kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

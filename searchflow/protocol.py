@@ -17,6 +17,7 @@ REVIEW_TYPES = ("realist", "meta-ethnography", "systematic", "scoping")
 METHODS = ("database", "register", "website", "organisation", "citation", "expert", "alert", "grey")
 CONNECTORS = ("file", "pubmed")
 STAGES = ("title_abstract", "full_text")
+SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")   # a search's stable handle
 
 # Known keys per table. Later features add theirs here; anything else is a typo to report.
 REVIEW_KEYS = {"title", "type", "store", "question", "lead", "previous"}
@@ -222,7 +223,7 @@ def parse(data: dict, path: Path) -> Protocol:
         check.keys(item, SEARCH_KEYS, key)
         search_id = check.string(item, "id", key, required=True)
         key = f"search[{index}] (id {search_id!r})"
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", search_id):
+        if not SEARCH_ID.fullmatch(search_id):
             check.fail(f"{key}.id", "letters, digits, '-', '_', '.' or ':' (it is the stable handle)", search_id)
         if search_id in seen:
             check.fail(f"{key}.id", "an id used by no other search", search_id)

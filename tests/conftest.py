@@ -36,3 +36,20 @@ def server():
     if httpserver.is_running():
         httpserver.clear()
         httpserver.stop()
+
+
+# Every store backend the store tests run on, by name: each gives the location open_store
+# opens a fresh, empty store at. A new backend adds an entry (and starts its server here).
+STORE_BACKENDS = {
+    "sqlite": lambda tmp_path: str(tmp_path / "p.db"),
+}
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+def store(request, tmp_path):
+    """A fresh store on each backend in turn; closed afterwards."""
+    from searchflow.store import open_store
+
+    opened = open_store(STORE_BACKENDS[request.param](tmp_path))
+    yield opened
+    opened.close()

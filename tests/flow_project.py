@@ -4,7 +4,7 @@ from __future__ import annotations
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions as S
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 REVIEWERS = ("alice", "bob")
 
@@ -27,12 +27,12 @@ class Project:
         self.store = Store.open(tmp_path / "review.db")
         with self.store.transaction():
             for sid, db, method, titles, rnd in searches:
-                run = self.store.add_search_run(sid, database=db, method=method, fingerprint=sid, round=rnd,
-                                                query=f"query for {db}", hits_reported=len(titles) + 1)
+                run = self.store.begin_pending_run(sid, database=db, method=method, connector="file", round=rnd,
+                                                   query=f"query for {db}")
                 self.store.add_records(run, None, [
                     Record(raw=[("TI", t)], title=f"Study {t}", authors=["Smith, J", "Doe, A"], year=2020,
                            journal="J Health") for t in titles])
-                self.store.finish_run(run)
+                self.store.complete_run(run, fingerprint=sid, hits_reported=len(titles) + 1)
         self.record = {r["title"].split()[-1]: r for r in self.store.record_rows()}
 
     def work(self, title: str) -> int:

@@ -121,13 +121,33 @@ def _day(value: str, end: bool) -> date:
     return date(year, month or 1, day or 1)
 
 
+SERIES_AUTHORS = ("Okafor", "Lindqvist", "Moreau", "Tanaka")
+
+
+def series_article_xml(pmid: int, published: date) -> str:
+    """One report of a long series: the same authors, journal and title stem in every one, a number
+    (the PMID here) and the pages telling them apart, as a surveillance network's weekly reports."""
+    authors = "".join(f"<Author ValidYN=\"Y\"><LastName>{name}</LastName><Initials>{chr(65 + i)}</Initials></Author>"
+                      for i, name in enumerate(SERIES_AUTHORS))
+    page = pmid % 5000 + 1
+    return (f'<PubmedArticle><MedlineCitation Status="MEDLINE"><PMID Version="1">{pmid}</PMID><Article>'
+            f"<Journal><JournalIssue><Volume>{published.year - 1990}</Volume><Issue>{published.month}</Issue>"
+            f"<PubDate><Year>{published.year}</Year></PubDate></JournalIssue>"
+            f"<Title>Weekly epidemiological record</Title><ISOAbbreviation>Wkly Epidemiol Rec</ISOAbbreviation>"
+            f"</Journal><ArticleTitle>Influenza surveillance report of the regional network, number {pmid}."
+            f"</ArticleTitle><Pagination><MedlinePgn>{page}-{page + 4}</MedlinePgn></Pagination>"
+            f"<AuthorList>{authors}</AuthorList></Article></MedlineCitation><PubmedData><ArticleIdList>"
+            f'<ArticleId IdType="pubmed">{pmid}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>')
+
+
 class FakePubMed:
     """esearch (counts by publication date and [uid] range, history server) and efetch over a corpus
     {PMID: publication date}. ``log`` keeps (arrival time, utility, form) of every request."""
 
     def __init__(self, corpus: dict[int, date], year_only: set[int] | None = None, rich: bool = False,
-                 webenv_prefix: str = "MCID_fake"):
+                 webenv_prefix: str = "MCID_fake", series: set[int] | None = None):
         self.corpus = dict(corpus)
+        self.series = series or set()      # PMIDs served as reports of one series (series_article_xml)
         self.webenv_prefix = webenv_prefix
         self.rich = rich
         self.year_only = year_only or set()
@@ -177,5 +197,7 @@ class FakePubMed:
             ids = ids[start:start + size]
         else:
             ids = [int(i) for i in form["id"].split(",")]
-        return xml_response(articleset(article_xml(p, self.corpus[p], year_only=p in self.year_only, rich=self.rich)
-                                       for p in ids if p in self.corpus))
+        return xml_response(articleset(
+            series_article_xml(p, self.corpus[p]) if p in self.series
+            else article_xml(p, self.corpus[p], year_only=p in self.year_only, rich=self.rich)
+            for p in ids if p in self.corpus))

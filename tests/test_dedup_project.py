@@ -59,7 +59,7 @@ CINAHL = ris({"title": "Loneliness in older adults: a cohort study", "authors": 
 
 def make_project(tmp_path: Path, searches: dict[str, str]) -> Path:
     (tmp_path / "exports").mkdir(parents=True, exist_ok=True)
-    lines = ['[review]\ntitle = "Dedup review"\n[screening]\nreviewers = ["alice", "bob"]\n']
+    lines = ['[review]\ntitle = "Dedup review"\n[screening]\nreviewers = ["alice", "bob"]\nresolvers = ["carol"]\n']
     for name, text in searches.items():
         (tmp_path / "exports" / f"{name}.ris").write_text(text, encoding="utf-8")
         lines.append(f'[[search]]\nid = "{name}"\ndatabase = "{name}"\nfiles = ["exports/{name}.ris"]\n')
@@ -163,10 +163,15 @@ def test_reviewer_verdicts_are_respected_on_reruns(tmp_path):
 
         review.dedup_project(project.store, project.protocol, full=True)
         assert partition(project) == after_verdicts
-        with pytest.raises(review.DedupError, match="judged different"):
-            review.decide_pair(project.store, project.protocol,
-                               (project.store.work_member_ids(event["to_work"])[-1], event["record_id"]),
-                               "same", "carol")
+        # a later 'same' is the newest verdict: it overrides bob's 'different', and says so
+        done = review.decide_pair(project.store, project.protocol,
+                                  (project.store.work_member_ids(event["to_work"])[-1], event["record_id"]),
+                                  "same", "carol")
+        assert done.overridden == [(min(kept, event["record_id"]), max(kept, event["record_id"]), "bob")]
+        assert "overrides the earlier 'different' verdicts" in done.describe()
+        assert partition(project) != after_verdicts
+        review.dedup_project(project.store, project.protocol, full=True)
+        assert sum(1 for w in partition(project) if any("LINK WORKERS" in m for m in w) and len(w) > 1) == 1
 
 
 def test_a_late_merge_keeps_the_screening_decisions_of_both_works(tmp_path):
@@ -243,7 +248,7 @@ def test_cli_dedup_protocol_review_and_verdicts(tmp_path, capsys):
     capsys.readouterr()
     assert main(["dedup", str(protocol), "--review"]) == 0
     out = capsys.readouterr().out
-    assert "how and why it works" in out and "1 pairs" in out
+    assert "realist review of how and why" in out and "1 pairs" in out
     (pair,) = review.possible_pairs(Project.open(protocol).store)
     a, b = pair.record_a["id"], pair.record_b["id"]
     assert main(["dedup", str(protocol), "--same", str(a), str(b)]) == 2
@@ -297,3 +302,71 @@ def test_standalone_refuses_project_options(tmp_path, capsys):
     assert main(["dedup", str(tmp_path / "a.ris"), "--review"]) == 2
     assert "needs a protocol" in capsys.readouterr().err
     assert main(["dedup", str(tmp_path / "missing.ris")]) == 2
+
+
+def _store_rows(protocol: Path) -> tuple:
+    import sqlite3
+    with sqlite3.connect(protocol.with_suffix(".db")) as conn:
+        return tuple(conn.execute(f"SELECT * FROM {t}").fetchall()
+                     for t in ("merge_event", "pair_decision", "source_record", "dedup_run", "decision"))
+
+
+def test_merges_are_listed_undone_redone_and_decided_again(tmp_path, capsys):
+    protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE})
+    assert main(["run", str(protocol)]) == 0
+    capsys.readouterr()
+    with Project.open(protocol) as project:
+        first = project.store.merge_events()[0]
+        kept = [r for r in project.store.work_member_ids(first["to_work"]) if r != first["record_id"]][0]
+    moved = first["record_id"]
+
+    assert main(["dedup", str(protocol), "--history", "--work", str(first["to_work"])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["event", "time", "who", "rule", "score", "record", "from", "work", "to", "work"]
+    assert lines[1].split()[0] == str(first["id"]) and "dedup" in lines[1] and first["rule"] in lines[1]
+
+    # a name the protocol does not know is refused before anything changes
+    before = _store_rows(protocol)
+    for command in (["--reviewer", "zed"], ["--undo", str(first["id"]), "--reviewer", "zed"],
+                    ["--same", str(kept), str(moved), "--reviewer", "zed"]):
+        assert main(["dedup", str(protocol), *command]) == 2
+        assert "unknown reviewer 'zed'" in capsys.readouterr().err
+    assert _store_rows(protocol) == before
+
+    assert main(["dedup", str(protocol), "--undo", str(first["id"]), "--reviewer", "alice"]) == 0
+    assert f"record {moved} is a work of its own again" in capsys.readouterr().out
+    with Project.open(protocol) as project:
+        split = project.store.merge_events()[-1]
+        assert (split["rule"], split["actor"], split["record_id"]) == ("split", "alice", moved)
+    # the undo is itself an event of the history, and undoing it merges the records back
+    assert main(["dedup", str(protocol), "--undo", str(split["id"]), "--reviewer", "bob"]) == 0
+    assert f"record {moved} is in work {first['to_work']} again" in capsys.readouterr().out
+    with Project.open(protocol) as project:
+        assert moved in project.store.work_member_ids(first["to_work"])
+        review.dedup_project(project.store, project.protocol, full=True)          # and it stays merged
+        assert moved in project.store.work_member_ids(first["to_work"])
+
+    # undo again, then a reviewer's 'same' on that very pair: the newest verdict wins
+    assert main(["dedup", str(protocol), "--undo", str(first["id"]), "--reviewer", "alice"]) == 0
+    capsys.readouterr()
+    assert main(["dedup", str(protocol), "--same", str(kept), str(moved), "--reviewer", "bob"]) == 0
+    out = capsys.readouterr().out
+    assert f"records {kept} and {moved}: same (bob); this overrides the earlier 'different' verdicts" in out
+    with Project.open(protocol) as project:
+        assert project.store.records_by_id([moved])[moved]["work_id"] == first["to_work"]
+
+
+def test_review_shows_both_records_side_by_side(tmp_path, capsys):
+    protocol = make_project(tmp_path, {"embase": EMBASE, "medline": MEDLINE, "cinahl": CINAHL})
+    assert main(["run", str(protocol)]) == 0
+    capsys.readouterr()
+    assert main(["dedup", str(protocol), "--review"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = next(line for line in out if line.strip().startswith("record"))
+    assert header.count("record ") == 2
+    rows = {line[:12].strip(" *"): line for line in out}
+    for name in ("authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid"):
+        assert name in rows, name
+    assert rows["year"].split()[-2:] == ["2020", "2020"]
+    assert rows["journal"].lstrip().startswith("* journal")        # one side has no journal: marked
+    assert rows["authors"].count("Husk, K; Blockley, K") == 2

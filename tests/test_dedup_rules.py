@@ -334,13 +334,13 @@ def test_blocking_finds_pairs_without_comparing_everything():
     rng = np.random.default_rng(1)
     words = BASE["title"].split() + "heart lung kidney liver brain cancer insulin diet sleep pain".split()
     rows = [dict(BASE, id=str(k), title=" ".join(rng.choice(words, size=9)), authors=f"Author{k}, A",
-                 pages=f"{k * 10}-{k * 10 + 5}", volume=str(k)) for k in range(200)]
+                 pages=f"{k * 10}-{k * 10 + 5}", volume=str(k)) for k in range(1000)]
     rows.append(dict(BASE, id="dup", title=rows[17]["title"], authors=rows[17]["authors"], pages=rows[17]["pages"],
                      volume=rows[17]["volume"]))
     prepared = prepare(pd.DataFrame(rows))
     pairs = candidate_pairs(prepared)
-    assert ((pairs["a"] == 17) & (pairs["b"] == 200)).any()
-    assert len(pairs) < 200 * 199 / 2 / 10
+    assert ((pairs["a"] == 17) & (pairs["b"] == 1000)).any()
+    assert len(pairs) < 1000 * 999 / 2 / 20
 
 
 def test_display_fields_come_from_the_most_complete_member():
@@ -425,3 +425,143 @@ def test_importer_keeps_swapped_names_visible(tmp_path):
         "2008,BMC Women's Health,8,23\n", encoding="utf-8")
     table, _ = dedup_files([path], id_column="ID")
     assert sorted(table["decision"]) == ["duplicate", "unique"]
+
+
+# ------------------------------------------------------------------ in the wild: look-alike distinct records
+
+def outcome(*records: dict) -> tuple[list[str], pd.DataFrame]:
+    result = deduplicate(pd.DataFrame([dict(BASE, id=str(k + 1), **r) for k, r in enumerate(records)]))
+    return result.records["decision"].tolist(), result.pairs
+
+
+ANNOUNCEMENTS = {"title": "Announcements", "authors": "Davies, A", "year": 2006, "journal": "BMC Public Health",
+                 "volume": "23", "issue": "8", "pages": "502", "abstract": ""}
+
+
+@pytest.mark.parametrize("title", ["Editorial", "In this issue", "Meeting abstracts", "Intrapleural therapy"])
+def test_generic_and_short_titles_are_generic(title):
+    assert prepare(frame({"title": title}))["generic"].tolist() == [True]
+    assert not n.generic_title(n.title_key(BASE["title"]))
+
+
+def test_generic_title_in_another_journal_is_a_veto():
+    other = dict(ANNOUNCEMENTS, authors="Davis, C", journal="Scandinavian Journal of Public Health", volume="3",
+                 issue="6")
+    assert veto(ANNOUNCEMENTS, other) == "generic title in another journal"
+    assert outcome(ANNOUNCEMENTS, other)[0] == ["unique", "unique"]
+
+
+def test_generic_title_in_another_volume_is_a_veto():
+    assert veto(ANNOUNCEMENTS, dict(ANNOUNCEMENTS, volume="24")) == "generic title in another volume"
+
+
+def test_generic_title_merges_on_the_whole_citation_or_an_identifier():
+    copy = dict(ANNOUNCEMENTS, authors="Davies, Alan", journal="BMC Public Health [Electronic Resource]")
+    decisions, pairs = outcome(ANNOUNCEMENTS, copy)
+    assert decisions == ["unique", "duplicate"]
+    assert pairs["rule"].tolist() == ["fuzzy:generic-title+full-citation"]
+    # same journal and year, nothing else to go on: two editorials
+    bare = dict(ANNOUNCEMENTS, volume="", issue="", pages="")
+    assert outcome(bare, dict(bare, authors="Davies, Alan"))[0] == ["unique", "unique"]
+    # ... unless the DOI says they are one
+    with_doi = dict(bare, doi="10.1186/1471-2458-6-502")
+    assert outcome(with_doi, dict(with_doi, journal="Other Journal"))[0] == ["unique", "duplicate"]
+
+
+def test_generic_title_with_another_page_is_not_a_duplicate():
+    decisions, _ = outcome(ANNOUNCEMENTS, dict(ANNOUNCEMENTS, pages="610"))
+    assert decisions == ["unique", "unique"]
+
+
+def test_same_title_and_authors_in_another_venue_is_not_a_duplicate():
+    paper = {"title": "Interpretive accounts of nursing practice: a critical polemic against empiricism",
+             "authors": "Stahl, Bernd Carsten", "year": 2014, "volume": "23", "issue": "", "pages": "",
+             "journal": "Journal of Clinical Nursing"}
+    other = dict(paper, journal="Journal of Advanced Nursing")
+    decisions, pairs = outcome(paper, other)
+    assert decisions == ["unique", "possible"]
+    assert pairs["note"].tolist() == ["held for review: another journal"]
+    doi = "10.1057/ejis.2012.58"
+    assert outcome(dict(paper, doi=doi), dict(other, doi=doi))[0] == ["unique", "duplicate"]
+
+
+def test_versions_a_year_apart_one_without_a_venue_are_not_merged():
+    article = {"title": "Platform work and the wellbeing of older adults in rural communities",
+               "authors": "Smith, John; Jones, Anne", "year": 2020}
+    working_paper = dict(article, year=2019, journal="", volume="", issue="", pages="")
+    decisions, pairs = outcome(article, working_paper)
+    assert decisions == ["unique", "possible"]
+    assert pairs["note"].tolist() == ["held for review: a year apart, one without a venue"]
+
+
+def test_different_pmids_are_distinct_unless_everything_else_agrees():
+    decisions, pairs = outcome({"pmid": "111"}, {"pmid": "222", "pages": "120-130"})
+    assert decisions == ["unique", "unique"] and pairs.empty
+    decisions, pairs = outcome({"pmid": "111"}, {"pmid": "222"})
+    assert decisions == ["unique", "possible"]
+    assert pairs["rule"].tolist() == ["review:same-record-other-identifier"]
+
+
+def test_different_accession_numbers_of_one_database_are_distinct():
+    decisions, _ = outcome({"accession": "embase:L1"}, {"accession": "embase:L2", "pages": "120-130"})
+    assert decisions == ["unique", "unique"]
+    assert outcome({"accession": "embase:L1"}, {"accession": "embase:L2"})[0] == ["unique", "possible"]
+    # numbers of two databases say nothing against each other
+    assert outcome({"accession": "embase:L1"}, {"accession": "medline:2", "issue": ""})[0] == ["unique", "duplicate"]
+
+
+def test_series_titles_that_differ_by_their_number_are_distinct():
+    stem = "Clinical problem-solving series in general internal medicine: case {}"
+    decisions, pairs = outcome({"title": stem.format(12), "pages": ""}, {"title": stem.format(13), "pages": ""})
+    assert decisions == ["unique", "unique"] and pairs.empty
+
+
+def test_short_record_next_to_the_full_record():
+    full = {"doi": "10.1000/x", "abstract": "Background: something we measured."}
+    short = {"authors": "J. Smith, A. Jones", "journal": "", "volume": "", "issue": "", "pages": ""}
+    assert outcome(full, short)[0] == ["unique", "possible"]
+    assert outcome(full, dict(short, pages="100-110"))[0] == ["unique", "duplicate"]
+    assert outcome(full, dict(short, doi="10.1000/X"))[0] == ["unique", "duplicate"]
+
+
+def test_online_first_version_next_to_the_issue_version():
+    issue_version = {"year": 2020, "volume": "45", "issue": "3", "pages": "233-244"}
+    online_first = {"year": 2019, "volume": "", "issue": "", "pages": "1-12", "authors": "Smith, John; Jones, Anne"}
+    decisions, pairs = outcome(issue_version, online_first)
+    assert decisions == ["unique", "possible"]
+    assert "online-first" in pairs["note"].iloc[0]
+    doi = {"doi": "10.1000/online"}
+    assert outcome(dict(issue_version, **doi), dict(online_first, **doi))[0] == ["unique", "duplicate"]
+
+
+# ------------------------------------------------------------------ bounded candidate generation
+
+def test_a_series_of_thousands_gives_pairs_in_proportion_to_its_size():
+    stem = "Weekly influenza surveillance report of the regional network, number {}"
+    rows = [dict(BASE, id=str(k), title=stem.format(k), pages=f"{k}-{k + 3}", pmid=str(1000 + k))
+            for k in range(3000)]
+    # another database's copy of one report: no PMID, abbreviated journal
+    rows.append(dict(rows[1234], id="copy", pmid="", journal="Stroke."))
+    table = pd.DataFrame(rows)
+    pairs = candidate_pairs(prepare(table))
+    assert len(pairs) < 3001 * 30                   # all pairs of the block would be 4.5 million
+    assert ((pairs["a"] == 1234) & (pairs["b"] == 3000)).any()
+    result = deduplicate(table)
+    assert result.records["cluster_id"][1234] == result.records["cluster_id"][3000]
+    assert result.stats["works"] == 3000 and result.possible_pairs.empty
+
+
+def test_dedup_reports_its_progress_through_every_step(monkeypatch):
+    from contextlib import contextmanager
+
+    from searchflow.dedup import engine
+    seen = []
+
+    @contextmanager
+    def recording(label, **_):
+        yield lambda done, total: seen.append((done, total))
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 1)       # one pair a chunk: a step per pair
+    monkeypatch.setattr(engine, "progress", recording)
+    deduplicate(frame({}, {}, {"doi": "10.1000/x"}))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1][0] == seen[-1][1] >= 6              # prepare, pair, 3 pairs compared, cluster

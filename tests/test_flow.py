@@ -18,7 +18,7 @@ def test_prisma_counts_known_answers(tmp_path):
     assert (c.identified, c.duplicates, c.automation, c.removed_other, c.screened) == (20, 2, 0, 0, 18)
     # excluded: 5 agreed + 1 resolved conflict; awaiting: E10, E11, C4, C5, R1
     assert (c.excluded, c.awaiting_screening) == (6, 5)
-    assert c.excluded_reasons == {"wrong population": 5}
+    assert c.excluded_reasons == {"wrong population": 5, "No reason recorded": 1}    # the resolved conflict
     # sought: E0-E4, E8 (maybe), R0; E8 and R0 have no full-text decision yet
     assert (c.dbr.sought, c.dbr.not_retrieved, c.dbr.assessed, c.dbr.awaiting, c.dbr.included) == (7, 1, 4, 2, 2)
     # E2 was also found by citation searching: its exclusion counts on the database side
@@ -157,7 +157,7 @@ def test_emerge_who_screened_and_conflicts(tmp_path):
     assert ta["conflicts"] == 1 and ta["conflicts_resolved"] == {"carol": 1} and ta["conflicts_open"] == 0
     assert summary["studies"] == 3 and summary["papers"] == 4
     assert summary["papers_by_study"][str(p.work("E0"))] == sorted([p.work("E0"), p.work("E1")])
-    assert summary["exclusion_reasons"]["title_abstract"] == {"wrong population": 5}
+    assert summary["exclusion_reasons"]["title_abstract"] == {"wrong population": 5, "No reason recorded": 1}
     assert summary["exclusion_reasons"]["title_abstract_without_reason"] == 1
     assert summary["exclusion_reasons"]["full_text"] == {
         "no outcome data": 1, "wrong intervention": 1, "wrong population": 1}

@@ -191,11 +191,13 @@ def test_cli_flow_and_export(tmp_path, capsys):
     assert main(["flow", str(protocol), "--format", "mermaid"]) == 0
     assert capsys.readouterr().out.startswith("flowchart TD")
     out = tmp_path / "to-screen.ris"
-    assert main(["export", str(protocol), "--stage", "title_abstract", "--verdict", "all", "--out", str(out)]) == 0
+    assert main(["export", str(protocol), "--stage", "title_abstract", "--verdict", "all", "--out", str(out),
+                 "--reviewer", "alice"]) == 0
     entries = rispy.loads(out.read_text())
     assert len(entries) == 3          # the reference-list find is not screened at title/abstract
     assert all("searchflow title_abstract: pending" in e["keywords"] for e in entries)
-    assert main(["export", str(protocol), "--stage", "title_abstract", "--verdict", "not_retrieved"]) == 2
+    assert main(["export", str(protocol), "--stage", "title_abstract", "--verdict", "not_retrieved",
+                 "--reviewer", "alice"]) == 2
     assert "does not occur at title_abstract" in capsys.readouterr().err
 
 

@@ -10,7 +10,7 @@ import pytest
 from searchflow import Project
 from searchflow.sources import chunked, open_encoded, open_export, ris
 from searchflow.sources.base import ImportProblem
-from searchflow.store import encode_record
+from searchflow.store.encoding import encode_record
 
 from conftest import shared_file
 

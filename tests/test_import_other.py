@@ -116,13 +116,14 @@ def test_real_file_record_count(name, format, vendor, count):
 def test_every_real_export_is_stored_with_its_raw_tags_verbatim(tmp_path, name):
     """The store keeps a record's title and abstract once (its raw tags refer to them): what
     comes back must still be every tag and value as the importer read them, in order."""
-    from searchflow.store import Store
+    from searchflow.store.sqlite import SQLiteStore as Store
     path = shared_file("exports", *name.split("/"))
     _, records = load(path)
     store = Store.open(tmp_path / "raw.db")
     with store.transaction():
-        run = store.add_search_run("s", database="d", method="database", fingerprint="f")
+        run = store.begin_pending_run("s", database="d", method="database", connector="file")
         store.add_records(run, None, records)
+        store.complete_run(run, fingerprint="f", hits_reported=None)
     stored = list(store.record_rows())
     assert [row["raw"] for row in stored] == [list(r.raw) for r in records]
     assert [row["fingerprint"] for row in stored] == [Store.record_fingerprint(r) for r in records]

@@ -17,7 +17,7 @@ from conftest import FIXTURES, shared_file
 from searchflow.sources import FileInfo, ImportProblem, open_export
 from searchflow.sources import ris
 from searchflow.sources.base import read_lines
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 RIS_FIXTURES = FIXTURES / "ris"
 
@@ -657,7 +657,7 @@ def test_cli_bad_file_exits_2_with_one_line_and_leaves_store_unchanged(tmp_path)
     protocol.write_text('[review]\ntitle = "RIS import check"\n\n[[search]]\nid = "embase"\n'
                         'database = "Embase"\nfiles = ["good.ris"]\n', encoding="utf-8")
     command = _searchflow()
-    ok = subprocess.run(command + ["import", str(protocol), str(good), "--database", "Embase"],
+    ok = subprocess.run(command + ["import", str(protocol), str(good), "--database", "Embase", "--id", "embase"],
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     before = _store_state(protocol.with_suffix(".db"))

@@ -12,6 +12,7 @@ import pytest
 from searchflow.protocol import load as load_protocol
 from searchflow.screening import prioritise as p
 from searchflow.screening.decisions import record_decision
+from searchflow.screening import order as screening_order
 from searchflow.store import Store
 
 from conftest import shared_file
@@ -113,17 +114,17 @@ def test_background_ranker_answers_at_once_and_catches_up():
         slowest = 0.0
         for _ in range(20):                       # the screen asks while the thread trains
             start = time.perf_counter()
-            ranker.next_index(labelled)
+            screening_order.next_ranked(ranker.ranking(), range(len(texts)), labelled)
             slowest = max(slowest, time.perf_counter() - start)
         assert slowest < 0.1
         assert ranker.wait(timeout=60) and ranker.current
         assert ranker.error is None
-        first = ranker.next_index(labelled)
+        first = screening_order.next_ranked(ranker.ranking(), range(len(texts)), labelled)
         assert texts[first] in CATS               # the newest ranking: a cat paper next
         labelled[first] = True
         ranker.update(labelled)
         assert ranker.wait(timeout=60)
-        assert ranker.next_index(labelled) not in labelled
+        assert screening_order.next_ranked(ranker.ranking(), range(len(texts)), labelled) not in labelled
         assert ranker.retrains == 2
     finally:
         ranker.close()
@@ -134,7 +135,7 @@ def test_background_ranker_uses_given_order_before_it_can_train():
     try:
         ranker.update({0: True})
         assert ranker.wait(timeout=10)
-        assert ranker.ranking() is None and ranker.next_index({0: True}) == 1
+        assert ranker.ranking() is None and screening_order.next_ranked(ranker.ranking(), range(len(CATS + OTHERS)), {0: True}) == 1
     finally:
         ranker.close()
 
@@ -170,19 +171,19 @@ def test_ranked_queue_uses_only_the_reviewers_own_decisions(project):
     record_decision(store, protocol, cat, "title_abstract", "ana", "include")
     record_decision(store, protocol, bridge, "title_abstract", "ana", "exclude", reason="off topic")
 
-    ana = p.ranked_queue(store, protocol, "ana", "title_abstract", all_works)
+    ana = screening_order.queue(store, protocol, "ana", "title_abstract", all_works, screening_order.PRIORITISED)
     assert cat not in ana and bridge not in ana
     assert set(ana[:3]) == {works[t] for t in CATS[1:]}
 
     # ben has no decisions: his queue is the order given, whatever ana decided
-    before = p.ranked_queue(store, protocol, "ben", "title_abstract", all_works)
+    before = screening_order.queue(store, protocol, "ben", "title_abstract", all_works, screening_order.PRIORITISED)
     assert before == all_works
     # ben decides the opposite way round: his model follows him, and ana's stays as it was
     record_decision(store, protocol, bridge, "title_abstract", "ben", "include")
     record_decision(store, protocol, cat, "title_abstract", "ben", "exclude", reason="off topic")
-    ben = p.ranked_queue(store, protocol, "ben", "title_abstract", all_works)
+    ben = screening_order.queue(store, protocol, "ben", "title_abstract", all_works, screening_order.PRIORITISED)
     assert set(ben[:2]) == {works[OTHERS[1]], works[OTHERS[2]]}       # the other bridge papers
-    assert p.ranked_queue(store, protocol, "ana", "title_abstract", all_works) == ana
+    assert screening_order.queue(store, protocol, "ana", "title_abstract", all_works, screening_order.PRIORITISED) == ana
 
 
 def test_protocol_thresholds_delay_prioritising(tmp_path: Path, project):
@@ -196,7 +197,7 @@ def test_protocol_thresholds_delay_prioritising(tmp_path: Path, project):
     record_decision(store, protocol, works[CATS[0]], "title_abstract", "ana", "include")
     record_decision(store, protocol, works[OTHERS[0]], "title_abstract", "ana", "exclude", reason="off topic")
     assert p.settings_from_protocol(protocol).min_includes == 2
-    queue = p.ranked_queue(store, protocol, "ana", "title_abstract", all_works)
+    queue = screening_order.queue(store, protocol, "ana", "title_abstract", all_works, screening_order.PRIORITISED)
     assert queue == [w for w in all_works if w not in (works[CATS[0]], works[OTHERS[0]])]
 
 

@@ -190,7 +190,7 @@ def test_invalid_utf8_falls_back_to_cp1252_with_a_warning(tmp_path):
     protocol = make_project(tmp_path)
     legacy = tmp_path / "legacy.ris"
     legacy.write_bytes(RIS_A.replace("Moffatt, Suzanne", "Mart\xednez, Jos\xe9").encode("cp1252"))
-    result = run_cli("import", str(protocol), str(legacy), "--database", "PsycINFO", "--id", "psycinfo")
+    result = run_cli("import", str(protocol), str(legacy), "--database", "PsycINFO", "--id", "embase")  # a search the protocol counts
     assert result.returncode == 0, result.stderr
     assert "legacy.ris" in result.stderr and "Windows-1252" in result.stderr
     with Project.open(protocol) as project:
@@ -238,5 +238,9 @@ def test_example_screening_script_fills_the_flow(tmp_path):
     assert run_cli("run", str(protocol)).returncode == 0
     with open(tmp_path / "out" / "link-workers" / "prisma.csv", newline="", encoding="utf-8") as fh:
         values = {row["data"]: row["n"] for row in csv.DictReader(fh)}
-    assert values["records_screened"] == "14" and values["records_excluded"] == "2"
-    assert values["new_studies"] == "10" and values["new_reports"] == "11"
+    # bob has three works still to screen at title/abstract (one alice excluded, two she included)
+    assert values["records_screened"] == "14" and values["records_excluded"] == "1"
+    assert values["dbr_sought_reports"] == "10"
+    assert values["new_studies"] == "8" and values["new_reports"] == "9"
+    flow_md = (tmp_path / "out" / "link-workers" / "flow.md").read_text(encoding="utf-8")
+    assert "| awaiting_screening | Awaiting a screening decision (databases and registers) | 3 |" in flow_md

@@ -8,7 +8,8 @@ from pubmed_fakes import article_xml, articleset, elink_xml, esearch_xml, settin
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.records import Record
-from searchflow.sources.pubmed import chase, read_elink
+from searchflow.sources.pubmed import chase
+from searchflow.sources.pubmed_xml import read_elink
 
 PROTOCOL = """
 [review]
@@ -25,14 +26,14 @@ def project(tmp_path):
     path.write_text(PROTOCOL, encoding="utf-8")
     with Project.open(path) as opened:
         store = opened.store
-        run_id = store.add_search_run("cinahl", database="CINAHL", method="database", fingerprint="x")
+        run_id = store.begin_pending_run("cinahl", database="CINAHL", method="database", connector="file")
         store.add_records(run_id, None, [
             Record(raw=[("TI", "a")], title="Seed with a PMID", pmid="9298984"),
             Record(raw=[("TI", "b")], title="Seed with a DOI", doi="10.1000/seed.b"),
             Record(raw=[("TI", "c")], title="Seed with a title: only (2019)"),
             Record(raw=[("TI", "d")], title="Seed nobody can find"),
         ])
-        store.finish_run(run_id)
+        store.complete_run(run_id, fingerprint="x", hits_reported=None)
         yield opened
 
 

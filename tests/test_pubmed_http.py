@@ -11,10 +11,9 @@ from werkzeug import Response
 
 from conftest import shared_file
 from pubmed_fakes import error_xml, settings_for, xml_response
-from searchflow.sources.pubmed import (
-    Conversation, EutilsClient, EutilsError, PubMedSettings, read_efetch, read_esearch,
-)
-from searchflow.store import Store
+from searchflow.sources.pubmed import Conversation, EutilsClient, EutilsError, PubMedSettings
+from searchflow.sources.pubmed_xml import read_efetch, read_esearch
+from searchflow.store.sqlite import SQLiteStore as Store
 
 KEY = "k3y-d0-not-st0re-0123456789abcdef"
 
@@ -130,7 +129,7 @@ def test_gives_up_after_max_tries_with_one_line_error_without_key(server):
 
 def test_backoff_doubles(server, monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("searchflow.sources.pubmed.time.sleep", slept.append)
+    monkeypatch.setattr("searchflow.sources.pubmed.client.time.sleep", slept.append)
     serve(server, "esearch", Faulty(["500", "500", "500"], esearch_body()))
     client = EutilsClient(settings_for(server, backoff=1.0, requests_per_second=0))
     client.post("esearch", {"db": "pubmed", "term": "x"}, read_esearch)

@@ -12,7 +12,7 @@ from searchflow.sources.pubmed_xml import (
     CorruptResponse, EfetchResult, NcbiError, encoded_records, parse_efetch, peek_efetch, read_efetch, read_elink,
     read_esearch,
 )
-from searchflow.store import encode_record
+from searchflow.store.encoding import encode_record
 
 
 def records_of(name: str):

@@ -13,9 +13,9 @@ from pubmed_fakes import FakePubMed, esearch_xml, settings_for, xml_response
 from searchflow import cli
 from searchflow.project import Project
 from searchflow.protocol import ProtocolError, Search
-from searchflow.sources import pubmed
+from searchflow.sources.pubmed import runs as pubmed   # the module that reads stored replies
 from searchflow.sources.pubmed import EutilsError, PubMedSettings, run_search, stored_records
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 
 KEY = "k3y-d0-not-st0re-0123456789abcdef"
 TODAY = date(2026, 11, 22)
@@ -224,6 +224,26 @@ def test_more_than_10000_hits_split_by_date_then_pmid_every_pmid_once(server, tm
     assert any("[uid]" in f["term"][0] for f in slices)        # the crowded day needed PMID ranges
     assert all(int(f["retstart"][0]) < 10_000 for f in fake.requests("efetch"))
     assert store.current_run("big")["hits_reported"] == 12_000
+
+
+def test_run_through_dedup_with_a_series_of_thousands_of_records(server, tmp_path, monkeypatch, capsys):
+    # 10,500 records, 8,000 of them reports of one series (same authors, journal and title stem):
+    # candidate pairs stay in proportion to the records and no two reports become one work
+    records = corpus(10_500, seed=5, start=date(2018, 1, 1), days=3 * 365)
+    fake = FakePubMed(records, series=set(sorted(records)[:8_000]))
+    serve_fake(server, fake)
+    monkeypatch.setenv("SEARCHFLOW_EUTILS_URL", server.url_for("/"))
+    original = PubMedSettings.from_protocol.__func__
+    monkeypatch.setattr(PubMedSettings, "from_protocol", classmethod(
+        lambda cls, protocol=None, api_key=None: dataclasses.replace(original(cls, protocol, api_key),
+                                                                     requests_per_second=0)))
+    protocol = write_protocol(tmp_path, query="influenza surveillance")
+    assert cli.main(["run", str(protocol)]) == 0
+    assert "dedup:" in capsys.readouterr().out
+    with Project.open(protocol) as project:
+        counts = project.store.counts()
+    assert counts["records"] == 10_500
+    assert counts["works"] == 10_500           # every PMID its own work: none merged, none lost
 
 
 def test_total_moving_during_the_search_is_reported(server, tmp_path):

@@ -19,6 +19,7 @@ from searchflow.protocol import ProtocolError
 from searchflow.screening import agreement as agreement_module
 from searchflow.screening import decisions as sd
 from searchflow.screening.decisions import ScreeningError
+from searchflow.screening.order import queue
 
 TA, FT = "title_abstract", "full_text"
 
@@ -94,10 +95,10 @@ def test_database_works_are_screened_and_other_methods_go_to_full_text(project):
     assert sd.assigned_works(s, p, "ann", TA) == db            # import order
     assert sd.assigned_works(s, p, "bob", TA) == db
     assert sd.assigned_works(s, p, "ann", FT) == other         # nothing forwarded yet
-    assert sd.queue(s, p, "ann", TA) == db
+    assert queue(s, p, "ann", TA) == db
     decide(project, db[0], TA, "ann", "include")
-    assert sd.queue(s, p, "ann", TA) == db[1:]
-    assert sd.queue(s, p, "bob", TA) == db
+    assert queue(s, p, "ann", TA) == db[1:]
+    assert queue(s, p, "bob", TA) == db
 
 
 @pytest.mark.parametrize("how", ["search", "protocol"])
@@ -171,7 +172,7 @@ def test_validation(project):
         decide(project, work, FT, "ann", "exclude")
     with pytest.raises(ScreeningError, match="exclude only"):
         decide(project, work, TA, "ann", "include", "wrong design")
-    with pytest.raises(ScreeningError, match="work 999 is not"):
+    with pytest.raises(ScreeningError, match="unknown work 999"):
         decide(project, 999, TA, "ann", "include")
     with pytest.raises(ScreeningError, match="unknown stage"):
         decide(project, work, "abstract", "ann", "include")
@@ -269,6 +270,36 @@ def test_resolution(project):
     assert sd.final_decision(s, p, w[0], TA).verdict == "exclude"
     with pytest.raises(ScreeningError, match="must decide"):
         sd.resolve_conflict(s, p, w[0], FT, "cat", "maybe")
+
+
+def test_a_second_resolver_needs_override_with_a_note_and_both_events_stay(project, run_cli):
+    s, p = project.store, project.protocol
+    w = _works(project, "database")
+    decide(project, w[0], TA, "ann", "include")
+    decide(project, w[0], TA, "bob", "exclude", "wrong design")
+    first = sd.resolve_conflict(s, p, w[0], TA, "cat", "exclude", "wrong design")
+    sd.unblind(s, p, TA, "ann")                       # the lead may now resolve too
+    protocol = str(p.path)
+    status, _, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                             "--verdict", "include")
+    assert status == 2 and "resolved as exclude (wrong design) by cat" in err and "--override" in err
+    status, _, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                             "--verdict", "include", "--override")
+    assert status == 2 and "needs a note" in err
+    assert sd.final_decision(s, p, w[0], TA).verdict == "exclude"          # refused: nothing changed
+    status, out, err = run_cli("resolve", protocol, "--work", str(w[0]), "--stage", TA, "--resolver", "ann",
+                               "--verdict", "include", "--override", "--note", "full text shows link workers")
+    assert status == 0, err
+    assert f"overrides cat's resolution exclude (wrong design) (event {first})" in out
+    assert sd.final_decision(s, p, w[0], TA).verdict == "include"
+    rows = [r for r in csv.DictReader(run_cli("decisions", protocol, "--lead", "ann")[1].splitlines())
+            if r["kind"] == "resolution"]
+    assert [(r["reviewer"], r["verdict"]) for r in rows] == [("cat", "exclude"), ("ann", "include")]
+    assert rows[1]["note"].endswith("full text shows link workers")
+    sd.resolve_conflict(s, p, w[0], TA, "ann", "maybe")      # correcting one's own resolution needs nothing
+    status, _, err = run_cli("resolve", protocol, "--work", "5000", "--stage", TA, "--resolver", "cat",
+                             "--verdict", "include")
+    assert status == 2 and err == "searchflow: error: unknown work 5000\n"
 
 
 def test_full_text_flow_through(project):
@@ -532,25 +563,25 @@ def test_cli_commands(tmp_path, run_cli):
         protocol = str(project.protocol.path)
 
     out = tmp_path / "decisions.csv"
-    assert run_cli("decisions", protocol, "--format", "csv", "--out", str(out))[0] == 0
+    assert run_cli("decisions", protocol, "--format", "csv", "--out", str(out), "--lead", "ann")[0] == 0
     assert len(sd.read_decisions_csv(out)[0]) == 10
-    status, stdout, _ = run_cli("decisions", protocol)
+    status, stdout, _ = run_cli("decisions", protocol, "--lead", "ann")
     assert status == 0 and stdout == out.read_text(encoding="utf-8")
 
-    status, stdout, _ = run_cli("conflicts", protocol, "--format", "csv")
+    status, stdout, _ = run_cli("conflicts", protocol, "--format", "csv", "--lead", "ann")
     conflict_rows = list(csv.DictReader(stdout.splitlines()))
     assert [(r["work"], r["verdict_1"], r["verdict_2"]) for r in conflict_rows] == [(str(w[2]), "include", "exclude")]
-    assert "Database record 2" in run_cli("conflicts", protocol, "--stage", TA)[1]
+    assert "Database record 2" in run_cli("conflicts", protocol, "--stage", TA, "--reviewer", "cat")[1]
 
     status, stdout, stderr = run_cli("resolve", protocol, "--work", str(w[2]), "--stage", TA, "--resolver", "cat",
                                      "--verdict", "exclude", "--reason", "wrong design")
     assert status == 0, stderr
-    assert run_cli("conflicts", protocol)[1].strip() == "no open conflicts"
+    assert run_cli("conflicts", protocol, "--lead", "ann")[1].strip() == "no open conflicts"
 
-    pairs = json.loads(run_cli("agreement", protocol, "--json")[1])
+    pairs = json.loads(run_cli("agreement", protocol, "--json", "--lead", "ann")[1])
     ta = [p for p in pairs if p["stage"] == TA and not p["total"]][0]
     assert (ta["n"], ta["a_forward_b_exclude"], ta["percent_agreement"]) == (2, 2, 0.0)
-    assert "ann / bob" in run_cli("agreement", protocol)[1]
+    assert "ann / bob" in run_cli("agreement", protocol, "--lead", "ann")[1]
 
     status, _, stderr = run_cli("unblind", protocol, "--stage", TA, "--lead", "bob")
     assert status == 2 and stderr.count("\n") == 1 and "only the lead" in stderr
@@ -568,7 +599,7 @@ def test_cli_through_the_installed_command(tmp_path):
     with make_project(tmp_path) as project:
         decide(project, 1, TA, "ann", "include")
         protocol = str(project.protocol.path)
-    result = searchflow("decisions", protocol, "--format", "csv")
+    result = searchflow("decisions", protocol, "--format", "csv", "--reviewer", "ann")
     assert result.returncode == 0, result.stderr
     assert [r["verdict"] for r in csv.DictReader(result.stdout.splitlines())] == ["include"]
     bad = tmp_path / "bad.csv"

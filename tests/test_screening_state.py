@@ -9,7 +9,7 @@ import pytest
 
 from searchflow.screening import decisions as sd
 from searchflow.screening.decisions import ScreeningError
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from test_screening_rules import FT, TA, decide, make_project
 
 

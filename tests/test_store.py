@@ -1,4 +1,7 @@
-"""The project store: schema, migrations, transactions, works."""
+"""The project store: schema, migrations, transactions, works.
+
+Tests taking the ``store`` fixture (tests/conftest.py) run on every store backend; those under
+"the SQLite store's own" read SQLite's file and schema directly."""
 from __future__ import annotations
 
 import json
@@ -7,8 +10,170 @@ import sqlite3
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _dumps, _split_sql, decode_raw, encode_raw
+from searchflow.store import StoreError, open_store
+from searchflow.store.encoding import decode_raw, encode_raw
+from searchflow.store.encoding import dumps as _dumps
+from searchflow.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
+from searchflow.store.sqlite import SQLiteStore as Store
 
+
+# ------------------------------------------------------------ every backend
+
+def _run(store, search_id: str = "s") -> int:
+    run = store.begin_pending_run(search_id, database="DB", method="database", connector="file")
+    store.complete_run(run, fingerprint="f", hits_reported=None)
+    return run
+
+
+def test_each_record_gets_a_work_and_identical_records_keep_theirs(store):
+    with store.transaction():
+        run1 = store.begin_pending_run("s", database="DB", method="database", connector="file")
+        records = [Record(raw=[("TI", f"Title {i}")], title=f"Title {i}") for i in range(3)]
+        assert store.add_records(run1, None, records) == 3
+        store.complete_run(run1, fingerprint="f", hits_reported=None)
+    works1 = {r["title"]: r["work_id"] for r in store.record_rows()}
+    assert len(set(works1.values())) == 3
+    with store.transaction():
+        run2 = store.begin_pending_run("s", database="DB", method="database", connector="file")
+        records = [Record(raw=[("TI", t)], title=t) for t in ("Title 0", "Title 2", "New")]
+        store.add_records(run2, None, records, previous_run_id=run1)
+        store.complete_run(run2, fingerprint="f", hits_reported=None)
+    rows = list(store.record_rows())
+    assert [r["search"] for r in rows] == ["s"] * 3          # only the current version counts
+    works2 = {r["title"]: r["work_id"] for r in rows}
+    assert works2["Title 0"] == works1["Title 0"] and works2["Title 2"] == works1["Title 2"]
+    assert works2["New"] not in works1.values()
+    assert store.carried_records(run2, run1) == 2
+    assert [r["version"] for r in store.search_runs()] == [1, 2]
+
+
+def test_records_added_in_steps_number_on_and_claim_carried_works_once(store):
+    with store.transaction():
+        run1 = _run(store)
+        store.add_records(run1, None, [Record(raw=[("TI", t)], title=t) for t in "ab"])
+    with store.transaction():
+        run2 = _run(store)
+        carried = store.carried_works(run1)
+        # the same record twice in one version: only the first keeps the old work
+        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried)
+        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried,
+                          first_position=2)
+    old = {r["title"]: r["work_id"] for r in store.record_rows(current_only=False, run_id=run1)}
+    new = list(store.record_rows(current_only=False, run_id=run2))
+    assert [r["position"] for r in new] == [1, 2]
+    assert new[0]["work_id"] == old["a"] and new[1]["work_id"] not in old.values()
+
+
+def test_failed_transaction_changes_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            run = _run(store)
+            store.add_records(run, None, [Record(raw=[("TI", "x")], title="x")])
+            raise RuntimeError("parser failed half way")
+    assert store.search_runs() == []
+    assert store.counts() == {"records": 0, "works": 0}
+
+
+def test_field_coverage_counts_filled_fields(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [
+            Record(raw=[("a", "1")], title="A", doi="10.1/x", year=2020, authors=["Smith, J"]),
+            Record(raw=[("a", "2")], title="B"),
+        ])
+    cov = store.field_coverage(run)
+    assert cov["records"] == 2 and cov["title"] == 2 and cov["doi"] == 1
+    assert cov["year"] == 1 and cov["authors"] == 1 and cov["abstract"] == 0
+
+
+def test_a_long_task_runs_in_one_process_at_a_time_and_is_free_again_after(store):
+    first, second = store, open_store(store.location)
+    with first.exclusive("pubmed search x", "PubMed search 'x'"):
+        with pytest.raises(StoreError, match="PubMed search 'x' is running in another process"):
+            with second.exclusive("pubmed search x", "PubMed search 'x'"):
+                pass
+        with second.exclusive("pubmed search y", "PubMed search 'y'"):   # another task is not blocked
+            pass
+    with second.exclusive("pubmed search x", "PubMed search 'x'"):      # released on exit
+        pass
+    second.close()
+
+
+def test_the_change_counter_moves_with_every_write_through_any_connection(store):
+    other = open_store(store.location)
+    before = store.change_counter()
+    assert store.change_counter() == before                  # reading changes nothing
+    with other.transaction():
+        _run(other)
+    after_other = store.change_counter()
+    assert after_other != before                              # another connection's commit
+    store.add_blinding("title_abstract", "unblind", "alice")
+    assert store.change_counter() != after_other              # this connection's own write
+    other.close()
+
+
+def test_works_get_ids_of_their_own_while_another_writer_adds_works(store):
+    """Two writers outside a transaction: the ids are the store's to give, not counted on from
+    a MAX(id) read before the other wrote."""
+    other = open_store(store.location)
+    with store.transaction():
+        run = _run(store)
+    theirs = []
+
+    def records():
+        for i in range(6):
+            yield Record(raw=[("TI", f"Title {i}")], title=f"Title {i}")
+            theirs.append(other.new_work())              # the other writer, between our batches
+
+    assert store.add_records(run, None, records(), batch=2) == 6
+    ours = [r["work_id"] for r in store.record_rows()]
+    assert len(set(ours)) == 6 and not set(ours) & set(theirs)
+    assert all(store.work_exists(w) for w in ours + theirs)
+    other.close()
+
+
+def test_rows_come_back_as_plain_dicts(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", t)], title=t) for t in "ab"])
+    a, b = (r["id"] for r in store.record_rows())
+    work_a, work_b = (r["work_id"] for r in store.record_rows())
+    store.add_decision(work_a, "title_abstract", "alice", verdict="include")
+    store.move_records([(b, work_b, work_a, "reviewer", None)], actor="alice")
+    store.add_pair_decision(a, b, "same", reviewer="alice")
+    rows = [store.current_run("s"), store.latest_run("s"), store.latest_standing("alice", "title_abstract"),
+            *store.decision_events(), *store.merge_events(), *store.pair_verdicts()]
+    assert [type(row) for row in rows] == [dict] * len(rows)
+    assert store.decision_events()[0]["verdict"] == "include" and store.pair_verdicts()[0]["work_a"] == work_a
+
+
+def test_a_database_url_is_refused_in_one_line(tmp_path):
+    with pytest.raises(StoreError, match=r"^postgresql://host/review: a postgresql store is not supported yet"):
+        open_store("postgresql://host/review")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ the stored form (no store)
+
+@pytest.mark.parametrize("raw", [
+    [("TY", "JOUR"), ("AB", "line one\nline two"), ("KW", "")],
+    [("TI", "a value holding the unit separator \x1f itself")],
+    [("TI", "and one holding the record separator \x1e")],
+    [],
+])
+def test_raw_tags_round_trip_verbatim(raw):
+    assert decode_raw(encode_raw(raw)) == raw
+
+
+@pytest.mark.parametrize("value", [
+    ["Smith, J", "Müller, K", "日本"], ['a "quoted" keyword'], ["back\\slash"], ["tab\there"],
+    ["no-break\xa0space"], [1, "mixed"], {"embase": "L123"}, [], {},
+])
+def test_json_columns_are_what_the_json_module_writes(value):
+    assert _dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# ------------------------------------------------------------ the SQLite store's own
 
 def make_store(tmp_path) -> Store:
     return Store.open(tmp_path / "p.db")
@@ -40,43 +205,6 @@ def test_refuses_newer_schema_and_non_stores(tmp_path):
         Store.open(junk)
 
 
-def _run(store: Store, search_id: str = "s") -> int:
-    return store.add_search_run(search_id, database="DB", method="database", fingerprint="f")
-
-
-def test_each_record_gets_a_work_and_identical_records_keep_theirs(tmp_path):
-    store = make_store(tmp_path)
-    with store.transaction():
-        run1 = _run(store)
-        records = [Record(raw=[("TI", f"Title {i}")], title=f"Title {i}") for i in range(3)]
-        assert store.add_records(run1, None, records) == 3
-        store.finish_run(run1)
-    works1 = {r["title"]: r["work_id"] for r in store.record_rows()}
-    assert len(set(works1.values())) == 3
-    with store.transaction():
-        run2 = _run(store)
-        records = [Record(raw=[("TI", t)], title=t) for t in ("Title 0", "Title 2", "New")]
-        store.add_records(run2, None, records, previous_run_id=run1)
-        store.finish_run(run2)
-    rows = list(store.record_rows())
-    assert [r["search"] for r in rows] == ["s"] * 3          # only the current version counts
-    works2 = {r["title"]: r["work_id"] for r in rows}
-    assert works2["Title 0"] == works1["Title 0"] and works2["Title 2"] == works1["Title 2"]
-    assert works2["New"] not in works1.values()
-    assert store.carried_records(run2, run1) == 2
-    assert [r["version"] for r in store.search_runs()] == [1, 2]
-
-
-@pytest.mark.parametrize("raw", [
-    [("TY", "JOUR"), ("AB", "line one\nline two"), ("KW", "")],
-    [("TI", "a value holding the unit separator \x1f itself")],
-    [("TI", "and one holding the record separator \x1e")],
-    [],
-])
-def test_raw_tags_round_trip_verbatim(raw):
-    assert decode_raw(encode_raw(raw)) == raw
-
-
 @pytest.mark.parametrize("raw", [
     [("TY", "JOUR"), ("T1", "A title"), ("N2", "The abstract."), ("AB", "The abstract."), ("KW", "A title")],
     [("TI", "A title"), ("AB", "An abstract, kept in full: it differs from the column")],
@@ -98,30 +226,15 @@ def test_stored_records_keep_raw_tags_verbatim_and_store_title_and_abstract_once
         assert len(stored) < len(encode_raw(raw))
 
 
-@pytest.mark.parametrize("value", [
-    ["Smith, J", "Müller, K", "日本"], ['a "quoted" keyword'], ["back\\slash"], ["tab\there"],
-    ["no-break\xa0space"], [1, "mixed"], {"embase": "L123"}, [], {},
-])
-def test_json_columns_are_what_the_json_module_writes(value):
-    assert _dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def test_records_added_in_steps_number_on_and_claim_carried_works_once(tmp_path):
+def test_long_tags_share_the_title_and_abstract_too(tmp_path):
+    """MEDLINE, PubMed and CSV raw tags are longer than RIS's two letters."""
+    raw = [("PMID", "1"), ("TI", "A title"), ("AB", "The abstract.")]
     store = make_store(tmp_path)
     with store.transaction():
-        run1 = _run(store)
-        store.add_records(run1, None, [Record(raw=[("TI", t)], title=t) for t in "ab"])
-    with store.transaction():
-        run2 = _run(store)
-        carried = store.carried_works(run1)
-        # the same record twice in one version: only the first keeps the old work
-        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried)
-        store.add_records(run2, None, [Record(raw=[("TI", "a")], title="a")], carried=carried,
-                          first_position=2)
-    old = {r["title"]: r["work_id"] for r in store.record_rows(current_only=False, run_id=run1)}
-    new = list(store.record_rows(current_only=False, run_id=run2))
-    assert [r["position"] for r in new] == [1, 2]
-    assert new[0]["work_id"] == old["a"] and new[1]["work_id"] not in old.values()
+        store.add_records(_run(store), None, [Record(raw=raw, title="A title", abstract="The abstract.")])
+    stored = store.conn.execute("SELECT raw FROM source_record").fetchone()[0]
+    assert "The abstract." not in stored and "A title" not in stored
+    assert list(store.record_rows())[0]["raw"] == raw
 
 
 def test_migration_3_rewrites_json_raw_tags_and_their_fingerprints(tmp_path):
@@ -143,50 +256,3 @@ def test_migration_3_rewrites_json_raw_tags_and_their_fingerprints(tmp_path):
     (row,) = store.record_rows()
     assert row["raw"] == [("TI", "Café \x1e"), ("AU", "Doe, J")]
     assert row["fingerprint"] == Store.record_fingerprint(Record(raw=row["raw"]))
-
-
-def test_failed_transaction_changes_nothing(tmp_path):
-    store = make_store(tmp_path)
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            run = _run(store)
-            store.add_records(run, None, [Record(raw=[("TI", "x")], title="x")])
-            raise RuntimeError("parser failed half way")
-    assert store.search_runs() == []
-    assert store.counts() == {"records": 0, "works": 0}
-
-
-def test_field_coverage_counts_filled_fields(tmp_path):
-    store = make_store(tmp_path)
-    with store.transaction():
-        run = _run(store)
-        store.add_records(run, None, [
-            Record(raw=[("a", "1")], title="A", doi="10.1/x", year=2020, authors=["Smith, J"]),
-            Record(raw=[("a", "2")], title="B"),
-        ])
-    cov = store.field_coverage(run)
-    assert cov["records"] == 2 and cov["title"] == 2 and cov["doi"] == 1
-    assert cov["year"] == 1 and cov["authors"] == 1 and cov["abstract"] == 0
-
-
-def test_a_long_task_runs_in_one_process_at_a_time_and_is_free_again_after(tmp_path):
-    first, second = make_store(tmp_path), Store.open(tmp_path / "p.db")
-    with first.exclusive("pubmed search x", "PubMed search 'x'"):
-        with pytest.raises(StoreError, match="PubMed search 'x' is running in another process"):
-            with second.exclusive("pubmed search x", "PubMed search 'x'"):
-                pass
-        with second.exclusive("pubmed search y", "PubMed search 'y'"):   # another task is not blocked
-            pass
-    with second.exclusive("pubmed search x", "PubMed search 'x'"):      # released on exit
-        pass
-
-
-def test_long_tags_share_the_title_and_abstract_too(tmp_path):
-    """MEDLINE, PubMed and CSV raw tags are longer than RIS's two letters."""
-    raw = [("PMID", "1"), ("TI", "A title"), ("AB", "The abstract.")]
-    store = make_store(tmp_path)
-    with store.transaction():
-        store.add_records(_run(store), None, [Record(raw=raw, title="A title", abstract="The abstract.")])
-    stored = store.conn.execute("SELECT raw FROM source_record").fetchone()[0]
-    assert "The abstract." not in stored and "A title" not in stored
-    assert list(store.record_rows())[0]["raw"] == raw

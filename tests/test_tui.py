@@ -18,7 +18,7 @@ from searchflow import protocol as protocol_module
 from searchflow.protocol import ProtocolError
 from searchflow.screening import decisions
 from searchflow.screening.highlight import EXCLUDE, INCLUDE, Highlighter
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp, keymap_from_protocol
 from searchflow.dedup import review as dedup_review
 from searchflow.tui.screens import ConflictScreen, DashboardScreen, DuplicateScreen, ScreeningScreen
@@ -302,6 +302,30 @@ async def test_duplicate_review_different_keeps_two_works(with_pair):
     assert dedup_review.possible_pairs(store, protocol) == []
     assert [v["verdict"] for v in store.pair_verdicts()][-1] == "different"
     assert len(decisions.assigned_works(store, protocol, "alice", "title_abstract")) == 7
+
+
+@run_async
+async def test_duplicate_review_undo_takes_a_verdict_back(with_pair):
+    protocol, store = with_pair
+    works_before = {r: store.records_by_id([r])[r]["work_id"] for r in (1, 7)}
+    app = open_app(with_pair, "bob", start="duplicates")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert dedup_review.possible_pairs(store, protocol) == []
+        await pilot.press("u")                       # the merge is reversed, the pair waits again
+        await pilot.pause()
+        assert [(p.record_a["id"], p.record_b["id"]) for p in dedup_review.possible_pairs(store, protocol)] == [(1, 7)]
+        assert {r: store.records_by_id([r])[r]["work_id"] for r in (1, 7)} == works_before
+        assert "Pair 1 of 1" in str(app.screen.query_one("#pair-status").content)
+        await pilot.press("d", "u")                  # a 'different' too
+        await pilot.pause()
+        assert len(dedup_review.possible_pairs(store, protocol)) == 1
+        await pilot.press("u")                       # nothing left to take back: nothing changes
+        await pilot.pause()
+    assert [v["verdict"] for v in store.pair_verdicts()] == ["possible"]
+    assert [e["rule"] for e in store.merge_events() if e["actor"] == "bob"] == ["reviewer", "split"]
 
 
 # ------------------------------------------------------------------ the command line

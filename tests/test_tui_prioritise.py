@@ -19,7 +19,7 @@ from searchflow import protocol as protocol_module
 from searchflow.protocol import ProtocolError
 from searchflow.records import Record
 from searchflow.screening import decisions
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import DashboardScreen, ScreeningScreen
 from searchflow.tui.session import ScreeningSession

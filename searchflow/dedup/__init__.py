@@ -1,9 +1,9 @@
 """Deduplication: records from many databases into works, with no false merges.
 
     normalise.py   matching forms of each field (title, authors, journal, pages, DOI, kind of record)
-    block.py       candidate pairs: records sharing a blocking key, never all pairs
-    score.py       field similarities of all candidate pairs at once (rapidfuzz cpdist, numpy)
-    decide.py      vetoes, then rules: duplicate (merge), possible (review queue) or distinct
+    block.py       candidate pairs: records sharing a blocking key; a big block by sorted neighbourhood
+    score.py       field similarities of a chunk of candidate pairs at once (rapidfuzz cpdist, numpy)
+    decide.py      vetoes, then named rules: duplicate (merge), possible (review queue) or distinct
     cluster.py     union-find that checks every cross pair against the vetoes before joining
     engine.py      the pipeline on one records table: deduplicate(table) -> DedupResult
     review.py      inside a project: incremental passes, the review queue, reviewer verdicts, undo

@@ -4,6 +4,9 @@ Vetoes come first and are absolute for the automatic merge: a false merge can
 silently drop a study from a review, a missed duplicate only costs a second
 screening. The same veto test runs on candidate pairs and, when clusters are
 joined, on every pair of members across the two clusters (see cluster.py).
+A few vetoes (REVIEW_ONLY) stop the merge but not a reviewer's look. The rules
+are data, as in bib-dedupe: each RULES entry names the evidence it needs, and
+:func:`evidence` says in one place what each piece of evidence means.
 """
 from __future__ import annotations
 
@@ -15,9 +18,18 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .normalise import ARTICLE, CONFERENCE, NOTICE, RESPONSE
-from .score import page_arrays, pages_relation, shifted_numbering
+from .score import journal_within, page_arrays, pages_relation, shifted_numbering
 
 DUPLICATE, POSSIBLE, DISTINCT = "duplicate", "possible", "distinct"
+
+DIFFERENT_PMIDS = "different PMIDs"
+DIFFERENT_ACCESSIONS = "different accession numbers of one database"
+ONLINE_FIRST = "online-first pages a year before the issue version"
+# Vetoes that keep a pair from being merged automatically but not from a reviewer's look, when the
+# rest of the pair agrees as it says (identifiers: overwhelmingly; online-first: as any duplicate).
+REVIEW_ONLY = {DIFFERENT_PMIDS: "overwhelming", DIFFERENT_ACCESSIONS: "overwhelming", ONLINE_FIRST: "match"}
+# Journal name similarity (0-100, any of full name and abbreviation) above which two names are one journal.
+SAME_JOURNAL = 90.0
 
 
 @dataclass
@@ -66,6 +78,9 @@ class Vetoes:
         self.volume_plain = prepared["volume_plain"].to_numpy(dtype=bool)
         self.part = prepared["part"].to_numpy()
         self.year = prepared["year"].to_numpy()
+        self.generic = prepared["generic"].to_numpy(dtype=bool)
+        self.accession = get("accession")
+        self.journal_abbrev = get("journal_abbrev")
 
     def reasons(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Why each pair (a[k], b[k]) can never be one work: "" when nothing forbids it."""
@@ -83,7 +98,15 @@ class Vetoes:
         if doi_conflict.any():
             doi_conflict[doi_conflict] = ~self._misattached_doi(a[doi_conflict], b[doi_conflict])
         mark(doi_conflict, "different DOIs")
-        mark(_conflict(self.pmid, a, b), "different PMIDs")
+        mark(_conflict(self.pmid, a, b), DIFFERENT_PMIDS)
+        mark(_accession_conflict(self.accession, a, b), DIFFERENT_ACCESSIONS)
+        # a generic title ("Editorial", "Erratum") says nothing: another journal or volume is another work
+        generic = (self.generic[a] | self.generic[b]) & ~same_id
+        if generic.any():
+            other_journal = np.zeros(len(a), dtype=bool)
+            other_journal[generic] = self._other_journal(a[generic], b[generic])
+            mark(other_journal, "generic title in another journal")
+            mark(generic & _conflict(self.volume, a, b), "generic title in another volume")
         kind_a, kind_b = self.kind[a], self.kind[b]
         # "Erratum: X" and "X" on the very same pages of one issue are one printed item that one
         # database titled with its section heading; a correction is printed elsewhere, later
@@ -113,6 +136,11 @@ class Vetoes:
         if check.any():
             reissued[check] = self._same_paper(a[check], b[check])
         reissued |= twin
+        online_first = np.zeros(len(a), dtype=bool)
+        check = page_conflict & ~same_id & ~reissued & (out == "")
+        if check.any():
+            online_first[check] = self._online_first_year_before(a[check], b[check])
+        mark(online_first, ONLINE_FIRST)
         mark(page_conflict & ~same_id & ~reissued, "different pages")
         numbering = (_conflict(self.volume, a, b) | (issue_conflict & ~reissued)) & ~same_id & ~twin & (out == "")
         if numbering.any():
@@ -152,6 +180,28 @@ class Vetoes:
         volume = _equal(self.volume, a, b) | self._online_first(a, b) | self._online_first(b, a)
         return (titles >= 97) & long_title & several & (authors >= 85) & _first_authors_agree(self.first_author, a, b) \
             & _equal(self.journal, a, b) & volume & (self.year[a] > 0) & (self.year[a] == self.year[b])
+
+    def _online_first_year_before(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """An online-first record a year before the issue version, paginated on its own: the same
+        long title, first author and journal, but nothing that proves it (for a reviewer to say)."""
+        titles = process.cpdist(self.title[a].tolist(), self.title[b].tolist(), scorer=fuzz.ratio, workers=1)
+        long_title = np.array([len(t) >= 30 for t in self.title[a]], dtype=bool)
+        gap = np.abs(self.year[a] - self.year[b])
+        return (titles >= 95) & long_title & _first_authors_agree(self.first_author, a, b) \
+            & _equal(self.journal, a, b) & (self._online_first(a, b) | self._online_first(b, a)) \
+            & (self.year[a] > 0) & (self.year[b] > 0) & (gap == 1)
+
+    def _other_journal(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Both records name a journal and no form of one names the other's (full name, abbreviation)."""
+        names = (self.journal_key, self.journal_abbrev)
+        out = (self.journal_key[a] != "") & (self.journal_key[b] != "") & ~_equal(self.journal, a, b) \
+            & ~journal_within(self.journal_key[a], self.journal_key[b])
+        for left in names:
+            for right in names:
+                if out.any():
+                    similar = process.cpdist(left[a].tolist(), right[b].tolist(), scorer=fuzz.ratio, workers=1)
+                    out &= similar < SAME_JOURNAL
+        return out
 
     def _online_first(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a is an online-first record (no volume yet, its own pagination from page 1), b the printed one."""
@@ -214,6 +264,18 @@ def _first_authors_agree(names: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
     return out
 
 
+def _accession_conflict(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Both records carry an accession number of one database ("embase:l123") and none in common."""
+    out = np.zeros(len(a), dtype=bool)
+    for k in np.nonzero((values[a] != "") & (values[b] != ""))[0]:
+        left, right = set(values[a[k]].split()), set(values[b[k]].split())
+        if left & right:
+            continue
+        databases = {v.split(":", 1)[0] for v in left} & {v.split(":", 1)[0] for v in right}
+        out[k] = bool(databases)
+    return out
+
+
 def _equal_across(values: np.ndarray, others: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """values[a] filled and equal to others[b] (one field's value misfiled in another field)."""
     left, right = values[a], others[b]
@@ -239,94 +301,193 @@ def _disjoint(values: np.ndarray, a: np.ndarray, b: np.ndarray, sep: str = " ") 
     return conflict
 
 
-def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None = None) -> pd.DataFrame:
-    """Adds ``outcome``, ``rule``, ``score`` and ``veto`` to the compared pairs."""
-    t = thresholds or Thresholds()
-    s = scores
-    a, b = s["a"].to_numpy(), s["b"].to_numpy()
-    veto = vetoes.reasons(a, b)
-    free = veto == ""
+@dataclass(frozen=True)
+class Rule:
+    """A match rule: its name (stored with every merge), its outcome, and the evidence it needs,
+    all of it (names of :func:`evidence` masks)."""
 
+    name: str
+    outcome: str
+    needs: tuple[str, ...]
+
+
+# First rule that holds decides; every fuzzy rule needs a title that is evidence ("meaningful").
+RULES = (
+    Rule("exact:doi", DUPLICATE, ("same_doi", "title_fits_identifier")),
+    Rule("exact:pmid", DUPLICATE, ("same_pmid", "title_fits_identifier")),
+    Rule("exact:pmcid", DUPLICATE, ("same_pmcid", "title_fits_identifier")),
+    Rule("exact:accession", DUPLICATE, ("same_accession", "title_fits_identifier")),
+    # a generic title ("Editorial") merges only on an identifier or the whole citation
+    # (an issue or pages missing on one side: the rest of the citation must be there)
+    Rule("fuzzy:generic-title+full-citation", DUPLICATE,
+         ("generic", "same_title", "journal_same_or_within", "same_volume", "issue_and_pages", "near_year",
+          "authors_agree_or_absent")),
+    Rule("fuzzy:title+authors+venue", DUPLICATE,
+         ("meaningful", "title_match", "authors_agree", "near_year", "venue", "same_numbers", "journal_ok")),
+    Rule("fuzzy:citation", DUPLICATE,
+         ("meaningful", "title_90", "citation", "near_year", "authors_agree_or_absent", "same_numbers")),
+    # "Diminished control in crowdsourcing" = the same title with its subtitle: same pages and volume
+    Rule("fuzzy:short-title+citation", DUPLICATE,
+         ("meaningful", "title_within", "same_pages", "volume_or_journal", "near_year", "authors_agree_or_absent",
+          "same_numbers")),
+    # nothing but title and authors: not for titles under 30 characters
+    Rule("fuzzy:title+authors", DUPLICATE,
+         ("meaningful", "title_99", "authors_95", "near_year", "same_numbers", "no_doi_conflict", "journal_ok",
+          "title_30")),
+    # a short record (no journal, volume) with the full record's title, year and pages
+    Rule("fuzzy:short-record+pages", DUPLICATE,
+         ("meaningful", "short_record", "title_95", "same_year", "same_pages", "same_numbers")),
+    # one journal, volume, page range, year and first author: the same paper even when one database
+    # gives the original-language title and the other a translation
+    Rule("fuzzy:citation+first-author", DUPLICATE,
+         ("meaningful", "full_range", "same_volume", "same_year", "same_first_author", "journal_50",
+          "issue_not_different", "same_numbers", "has_title")),
+    # ... or the same title with authors garbled ("Hua, T" for "Tong, H", a group name for its chair)
+    Rule("fuzzy:title+citation", DUPLICATE,
+         ("meaningful", "full_range", "same_volume", "same_year", "title_97", "journal_50", "issue_not_different",
+          "same_numbers")),
+    # whole-issue records ("2015 BioIron Meeting Abstracts") have no authors or pages
+    Rule("fuzzy:title+issue", DUPLICATE,
+         ("meaningful", "title_99", "title_15", "same_volume", "issue_not_different", "same_year", "journal_75",
+          "no_authors", "same_numbers")),
+    # a record without authors, its title translated: the same journal, volume, year and full range
+    # of several pages is one article (two articles cannot fill the same pages)
+    Rule("fuzzy:citation-without-authors", DUPLICATE,
+         ("meaningful", "full_range", "several_pages", "same_volume", "same_year", "no_authors", "journal_75",
+          "issue_not_different", "title_75_or_words_85", "same_numbers")),
+    Rule("fuzzy:citation-no-title", POSSIBLE,
+         ("no_title", "authors_95", "citation", "same_year", "journal_75")),
+    # one record in PubMed (or Embase) twice under two numbers: only when everything else agrees
+    Rule("review:same-record-other-identifier", POSSIBLE,
+         ("identifier_conflict", "title_99", "authors_95", "same_year", "same_journal", "volume_not_different",
+          "issue_not_different", "pages_not_different", "same_numbers")),
+    Rule("review:short-record", POSSIBLE, ("meaningful", "short_record", "title_95", "same_year", "same_numbers")),
+    Rule("review:generic-title", POSSIBLE,
+         ("generic", "same_title", "journal_same_or_within", "same_volume_or_pages", "near_year",
+          "authors_agree_or_absent")),
+    Rule("review:similar", POSSIBLE, ("meaningful", "title_possible", "near_year", "authors_60_or_absent",
+                                     "same_numbers")),
+)
+
+
+# A fuzzy match that these facts hold for goes to review instead of being merged (reason, evidence).
+HOLDS = (
+    ("another journal", "other_venue"),
+    # a working paper or preprint and the article a year later: two versions, not two exports
+    ("a year apart, one without a venue", "year_apart_without_venue"),
+)
+
+
+def evidence(s: pd.DataFrame, t: Thresholds) -> dict[str, np.ndarray]:
+    """Named facts about each compared pair, the words the rules are written in."""
     title = s["title"].to_numpy()
     words = s["title_words"].to_numpy()
     length = s["title_length_ratio"].to_numpy()
+    short = s["title_short"].to_numpy()
+    partial = s["title_partial"].to_numpy()
     authors = s["authors"].to_numpy()
     journal = s["journal"].to_numpy()
     abstract = s["abstract"].to_numpy()
     gap = s["year_gap"].to_numpy()
     volume, issue = s["volume"].to_numpy(), s["issue"].to_numpy()
     page, last_page = s["pages"].to_numpy(), s["last_page"].to_numpy()
-    no_title = title == -1
-    # ahead-of-print and final versions; a conference paper a year later at another meeting is another paper
-    near_year = (gap <= 1) & ~((s["conference"].to_numpy() == 1) & (gap == 1) & (journal < t.journal))
-    # a reprint in another journal is another record; translated journal names still share volume and pages
-    # (meeting names are written a dozen ways: "AMCIS 2017 Proceedings", "Americas Conference on ...")
-    journal_ok = (journal >= 50) | (journal == -1) | ((page == 1) & (volume == 1)) \
-        | ((s["conference"].to_numpy() == 1) & (gap == 0)) \
-        | ((abstract >= 90) & (volume == 1) & (issue == 1))     # one abstract, volume and issue: a translated name
-    authors_ok = (authors >= t.authors) | (authors == -1)
-    same_numbers = s["numbers"].to_numpy() != 0  # "type 1" vs "type 2" are different studies
-    # a title cut short, or a subtitle missing, still keeps all words of the shorter title
-    partial = s["title_partial"].to_numpy()
-    title_match = (title >= t.duplicate_title) | ((words >= 98) & (length >= 0.6)) \
-        | ((partial >= 98) & (length >= 0.5) & (page == 1))
-    # something beyond title and authors that says "same publication"
-    venue = (journal >= t.journal) | (volume == 1) | (page == 1) | (abstract >= 90)
-    # a short, generic title ("Editor's comments", "Introduction") recurs in every issue: it needs
-    # the same pages, issue or abstract, not just the same journal and volume
-    generic = s["title_short"].to_numpy() < 30
-    venue &= ~generic | (page == 1) | (abstract >= 90) | ((volume == 1) & (issue == 1))
-    citation = (volume == 1) & (page == 1) & ((issue != 0) | (last_page == 1))
+    conference = s["conference"].to_numpy() == 1
+    e = {
+        "generic": s["generic"].to_numpy() == 1, "no_title": title == -1, "has_title": title != -1,
+        "same_title": title >= 95, "title_possible": title >= t.possible_title,
+        "title_90": title >= 90, "title_95": title >= 95, "title_97": title >= 97, "title_99": title >= 99,
+        "title_15": short >= 15, "title_30": short >= 30,
+        "title_75_or_words_85": (title >= 75) | (words >= 85),
+        # a title cut short, or a subtitle missing, still keeps all words of the shorter title
+        "title_match": (title >= t.duplicate_title) | ((words >= 98) & (length >= 0.6))
+        | ((partial >= 98) & (length >= 0.5) & (page == 1)),
+        "title_within": (partial >= 98) & (short >= 12),
+        "authors_agree": authors >= t.authors, "authors_95": authors >= 95, "no_authors": authors == -1,
+        "authors_agree_or_absent": (authors >= t.authors) | (authors == -1),
+        "authors_60_or_absent": (authors >= 60) | (authors == -1),
+        "same_first_author": s["first_author"].to_numpy() == 1,
+        # ahead-of-print and final versions; a conference paper a year later at another meeting is another paper
+        "near_year": (gap <= 1) & ~(conference & (gap == 1) & (journal < t.journal)),
+        "same_year": gap == 0,
+        "same_journal": journal >= SAME_JOURNAL, "journal_50": journal >= 50, "journal_75": journal >= t.journal,
+        # a reprint in another journal is another record; translated journal names still share volume and
+        # pages (meeting names are written a dozen ways: "AMCIS 2017 Proceedings", "Americas Conference on ...")
+        "journal_ok": (journal >= 50) | (journal == -1) | ((page == 1) & (volume == 1)) | (conference & (gap == 0))
+        | ((abstract >= 90) & (volume == 1) & (issue == 1)),   # one abstract, volume and issue: a translated name
+        # something beyond title and authors that says "same publication"; a title under 30 characters
+        # ("Editor's comments", "Introduction") recurs in every issue: it needs pages, issue or abstract
+        "venue": ((journal >= t.journal) | (volume == 1) | (page == 1) | (abstract >= 90))
+        & ((short >= 30) | (page == 1) | (abstract >= 90) | ((volume == 1) & (issue == 1))),
+        "same_volume": volume == 1, "same_issue": issue == 1, "same_pages": page == 1,
+        "same_volume_or_pages": (volume == 1) | (page == 1),
+        "issue_and_pages": ((issue == 1) & (page != 0)) | ((issue != 0) & (page == 1)),
+        "journal_same_or_within": (journal >= SAME_JOURNAL) | (s["journal_within"].to_numpy() == 1),
+        "volume_or_journal": (volume == 1) | ((volume == -1) & (journal >= t.journal)),
+        "volume_not_different": volume != 0, "issue_not_different": issue != 0, "pages_not_different": page != 0,
+        "citation": (volume == 1) & (page == 1) & ((issue != 0) | (last_page == 1)),
+        "full_range": (s["first_page"].to_numpy() == 1) & (last_page == 1) & (page == 1),
+        "several_pages": s["page_count"].to_numpy() >= 3,
+        "same_numbers": s["numbers"].to_numpy() != 0,   # "type 1" vs "type 2" are different studies
+        "same_doi": s["doi"].to_numpy() == 1, "same_pmid": s["pmid"].to_numpy() == 1,
+        "same_pmcid": s["pmcid"].to_numpy() == 1, "same_accession": s["accession"].to_numpy() == 1,
+        "no_doi_conflict": s["doi"].to_numpy() != 0,
+        "title_fits_identifier": (title == -1) | (title >= 80) | (words >= 90) | (abstract >= 90),
+        # one record has no venue at all (a conference list, a reference manager's short entry)
+        "short_record": (s["journal"].to_numpy() == -1) & (volume == -1) & (issue == -1),
+        "identifier_conflict": np.zeros(len(s), dtype=bool),
+    }
+    e["meaningful"] = ~e["generic"]
+    e["year_apart_without_venue"] = e["short_record"] & (gap == 1)
+    # the same title and authors in another journal is another record unless the citation or the
+    # abstract says it is this one (a meeting's name is written a dozen ways: a looser test there)
+    e["other_venue"] = (journal != -1) & (journal < np.where(conference, t.journal, SAME_JOURNAL)) \
+        & ~((volume == 1) & (page == 1)) & (abstract < 90) & ~(conference & (gap == 0))
+    return e
+
+
+def decide(scores: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None = None) -> pd.DataFrame:
+    """Adds ``outcome``, ``rule``, ``score``, ``veto`` and ``note`` to the compared pairs: the first
+    of :data:`RULES` that holds, among pairs no veto forbids (or only holds for review)."""
+    t = thresholds or Thresholds()
+    s = scores
+    a, b = s["a"].to_numpy(), s["b"].to_numpy()
+    veto = vetoes.reasons(a, b)
+    held = np.array([REVIEW_ONLY.get(v, "") for v in veto], dtype=object)
+    free = (veto == "") | (held == "match")
+    e = evidence(s, t)
+    e["identifier_conflict"] = held == "overwhelming"
+    free |= e["identifier_conflict"]
 
     rule = np.full(len(s), "", dtype=object)
     outcome = np.full(len(s), DISTINCT, dtype=object)
-
-    def apply(mask: np.ndarray, name: str, result: str) -> None:
-        take = mask & (rule == "") & free
-        rule[take] = name
-        outcome[take] = result
-
-    ident_title_ok = no_title | (title >= 80) | (words >= 90) | (abstract >= 90)
-    apply((s["doi"].to_numpy() == 1) & ident_title_ok, "exact:doi", DUPLICATE)
-    apply((s["pmid"].to_numpy() == 1) & ident_title_ok, "exact:pmid", DUPLICATE)
-    apply((s["pmcid"].to_numpy() == 1) & ident_title_ok, "exact:pmcid", DUPLICATE)
-    apply((s["accession"].to_numpy() == 1) & ident_title_ok, "exact:accession", DUPLICATE)
-    apply(title_match & authors_ok & near_year & venue & same_numbers & (authors != -1) & journal_ok,
-          "fuzzy:title+authors+venue", DUPLICATE)
-    apply((title >= 90) & citation & near_year & authors_ok & same_numbers, "fuzzy:citation", DUPLICATE)
-    # "Diminished control in crowdsourcing" = the same title with its subtitle: same pages and volume
-    apply((partial >= 98) & (s["title_short"].to_numpy() >= 12) & (page == 1)
-          & ((volume == 1) | ((volume == -1) & (journal >= t.journal))) & near_year & authors_ok & same_numbers,
-          "fuzzy:short-title+citation", DUPLICATE)
-    # nothing but title and authors: not for generic titles ("Editor's comments", "Introduction")
-    apply((title >= 99) & (authors >= 95) & near_year & same_numbers & (s["doi"].to_numpy() != 0) & journal_ok
-          & (s["title_short"].to_numpy() >= 30), "fuzzy:title+authors", DUPLICATE)
-    # one journal, volume, page range, year and first author: the same paper even when one database
-    # gives the original-language title and the other a translation
-    full_range = (s["first_page"].to_numpy() == 1) & (last_page == 1) & (page == 1)
-    apply(full_range & (volume == 1) & (gap == 0) & (s["first_author"].to_numpy() == 1) & (journal >= 50)
-          & (issue != 0) & same_numbers & ~no_title, "fuzzy:citation+first-author", DUPLICATE)
-    # ... or the same title with authors garbled ("Hua, T" for "Tong, H", a group name for its chair)
-    apply(full_range & (volume == 1) & (gap == 0) & (title >= 97) & (journal >= 50) & (issue != 0)
-          & same_numbers, "fuzzy:title+citation", DUPLICATE)
-    # whole-issue records ("2015 BioIron Meeting Abstracts") have no authors or pages
-    apply((title >= 99) & (s["title_short"].to_numpy() >= 15) & (volume == 1) & (issue != 0) & (gap == 0)
-          & (journal >= t.journal) & (authors == -1) & same_numbers, "fuzzy:title+issue", DUPLICATE)
-    # a record without authors, its title translated: the same journal, volume, year and full range
-    # of several pages is one article (two articles cannot fill the same pages)
-    apply(full_range & (s["page_count"].to_numpy() >= 3) & (volume == 1) & (gap == 0) & (authors == -1)
-          & (journal >= t.journal) & (issue != 0) & ((title >= 75) | (words >= 85)) & same_numbers,
-          "fuzzy:citation-without-authors", DUPLICATE)
-    apply(no_title & (authors >= 95) & citation & (gap == 0) & (journal >= t.journal),
-          "fuzzy:citation-no-title", POSSIBLE)
-    apply((title >= t.possible_title) & near_year & ((authors >= 60) | (authors == -1)),
-          "review:similar", POSSIBLE)
+    for r in RULES:
+        take = free & (rule == "")
+        for need in r.needs:
+            take &= e[need]
+        if "identifier_conflict" not in r.needs:      # such pairs go to review by that rule only
+            take &= ~e["identifier_conflict"]
+        rule[take] = r.name
+        outcome[take] = r.outcome
+    note = np.full(len(s), "", dtype=object)
+    hold = (outcome != DISTINCT) & (veto != "")       # only the REVIEW_ONLY vetoes got this far
+    note[hold] = "held for review: " + veto[hold]
+    fuzzy = (outcome == DUPLICATE) & np.char.startswith(rule.astype(str), "fuzzy:")
+    if (fuzzy & e["other_venue"]).any():     # "Journal of X" and "Journal of X: JX" are one journal
+        rows = np.nonzero(fuzzy & e["other_venue"])[0]
+        e["other_venue"][rows] = ~journal_within(vetoes.journal_key[a[rows]], vetoes.journal_key[b[rows]])
+    for reason, name in HOLDS:
+        take = fuzzy & e[name] & (note == "")
+        note[take] = f"held for review: {reason}"
+        hold |= take
+    outcome[hold] = POSSIBLE
 
     out = s[["a", "b"]].copy()
     out["outcome"] = outcome
     out["rule"] = rule
     out["veto"] = veto
-    out["score"] = _summary_score(title, authors, journal, abstract)
+    out["note"] = note
+    out["score"] = _summary_score(s["title"].to_numpy(), s["authors"].to_numpy(), s["journal"].to_numpy(),
+                                  s["abstract"].to_numpy())
     return out
 
 

@@ -9,11 +9,12 @@ both call :func:`deduplicate`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from ..progress import Update, progress
 from .block import candidate_pairs
 from .cluster import ConsistentClusters, cluster_numbers, representatives
 from .decide import DISTINCT, DUPLICATE, POSSIBLE, Thresholds, Vetoes, decide
@@ -21,6 +22,8 @@ from .normalise import INPUT_COLUMNS, completeness, prepare
 from .score import compare
 
 UNIQUE = "unique"
+# Candidate pairs compared at a time: a chunk's field similarities take some 100 MB at most.
+CHUNK_PAIRS = 250_000
 # Strongest first: identifiers, then reviewer-free fuzzy rules by score.
 _RULE_ORDER = {"reviewer": 0, "exact:doi": 1, "exact:pmid": 2, "exact:pmcid": 3, "exact:accession": 4}
 
@@ -54,9 +57,17 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
                label stay together.
     same / different: reviewer verdicts on row pairs, applied before and above every rule.
     """
+    with progress("dedup: preparing, pairing, comparing and clustering records") as update:
+        return _deduplicate(records, thresholds, new, clusters, same, different, update)
+
+
+def _deduplicate(records: pd.DataFrame, thresholds: Thresholds | None, new: np.ndarray | None,
+                 clusters: Iterable | None, same: Iterable[tuple[int, int]], different: Iterable[tuple[int, int]],
+                 update: Update) -> DedupResult:
     records = records.reset_index(drop=True)
     n = len(records)
     prepared = prepare(records)
+    update(1, 4)
     vetoes = Vetoes(prepared)
     same = {(min(a, b), max(a, b)) for a, b in same if a != b}
     different = {(min(a, b), max(a, b)) for a, b in different if a != b}
@@ -66,9 +77,10 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
         extra = np.array(sorted(same | different), dtype=np.int64).reshape(-1, 2)
         pairs = pd.concat([pairs, pd.DataFrame({"a": extra[:, 0], "b": extra[:, 1], "keys": 0})])
         pairs = pairs.drop_duplicates(["a", "b"]).reset_index(drop=True)
-    decided = decide(compare(prepared, pairs), vetoes, thresholds)
-    decided["note"] = ""
-    _apply_reviewers(decided, same, different)
+    chunks = -(-len(pairs) // CHUNK_PAIRS)
+    update(2, 3 + chunks)
+    decided = _decide_in_chunks(prepared, pairs, vetoes, thresholds, same, different,
+                                lambda done: update(2 + done, 3 + chunks))
 
     groups = ConsistentClusters(n, vetoes, different)
     if clusters is not None:
@@ -92,6 +104,7 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
         for index, a, b in zip(queued.index, queued["a"].to_numpy(), queued["b"].to_numpy()):
             if groups.conflict(int(a), int(b), check_vetoes=False):
                 decided.at[index, "outcome"] = DISTINCT
+    update(3 + chunks, 3 + chunks)
     labels = groups.labels()
     pairs_out = decided[decided["outcome"] != DISTINCT].reset_index(drop=True)
     # a possible pair whose records ended up in one work anyway is settled
@@ -122,6 +135,22 @@ def deduplicate(records: pd.DataFrame, *, thresholds: Thresholds | None = None,
         "duplicates": int((decision == DUPLICATE).sum()), "possible_pairs": int(len(possible)),
     }
     return DedupResult(out, pairs_out.reset_index(drop=True), stats)
+
+
+def _decide_in_chunks(prepared: pd.DataFrame, pairs: pd.DataFrame, vetoes: Vetoes, thresholds: Thresholds | None,
+                      same: set, different: set, done: Callable[[int], None]) -> pd.DataFrame:
+    """Compares and decides the candidate pairs a chunk at a time, keeping only the pairs that are
+    not distinct: the field similarities of millions of pairs are never all in memory at once."""
+    kept = []
+    for k, start in enumerate(range(0, len(pairs), CHUNK_PAIRS), start=1):
+        chunk = pairs.iloc[start:start + CHUNK_PAIRS]
+        decided = decide(compare(prepared, chunk), vetoes, thresholds)
+        _apply_reviewers(decided, same, different)
+        kept.append(decided[decided["outcome"] != DISTINCT])
+        done(k)
+    if not kept:
+        kept.append(decide(compare(prepared, pairs), vetoes, thresholds))
+    return pd.concat(kept, ignore_index=True)
 
 
 def _apply_reviewers(decided: pd.DataFrame, same: set, different: set) -> None:

@@ -65,6 +65,27 @@ def title_key(title: Any) -> str:
     return " ".join(_NON_ALNUM_RE.sub(" ", text).split())
 
 
+# Titles every journal prints in every issue: they say nothing about which work a record is
+# (matching forms, as title_key gives them). A title of GENERIC_MAX_WORDS words or fewer is generic too.
+GENERIC_TITLES = frozenset({
+    "editorial", "editorials", "guest editorial", "editor s comments", "from the editor", "erratum", "errata",
+    "correction", "corrections", "corrigendum", "reply", "author s reply", "authors reply", "letter", "letters",
+    "letter to the editor", "letters to the editor", "abstracts", "meeting abstracts", "conference abstracts",
+    "poster abstracts", "commentary", "comment", "in this issue", "announcements", "announcement", "index",
+    "author index", "subject index", "contents", "table of contents", "news", "book review", "book reviews",
+    "introduction", "foreword", "preface", "obituary", "acknowledgements", "acknowledgement of reviewers",
+    "reviewer acknowledgement", "thank you to our reviewers", "notice of retraction", "retraction",
+    "expression of concern", "correspondence", "highlights", "abstracts of papers",
+})
+GENERIC_MAX_WORDS = 3
+
+
+def generic_title(title_matching: str) -> bool:
+    """A title that recurs in every issue ("Editorial", "In this issue") or is 3 words or fewer."""
+    return bool(title_matching) and (title_matching in GENERIC_TITLES
+                                     or title_matching.count(" ") < GENERIC_MAX_WORDS)
+
+
 _NOTICE_RE = re.compile(
     r"^(?:erratum|errata|correction|corrigendum|corrigenda|retraction|retracted|"
     r"notice of retraction|expression of concern|withdrawn)\b", re.IGNORECASE)
@@ -333,7 +354,7 @@ def journal_key(value: Any) -> str:
     """Journal name with each word cut to 3 letters, so "Nat Rev Nephrol" meets "Nature Reviews Nephrology"."""
     text = fold(clean_text(_text(value)))
     text = re.split(r"\s*[.:]\s*(?:conference|meeting|congress)\b", text)[0]  # "Circulation. Conference: ..."
-    text = re.sub(r"\(.*?\)", " ", text).replace("&", " and ")
+    text = re.sub(r"\(.*?\)|\[(?:electronic resource|internet|print|online)\]", " ", text).replace("&", " and ")
     words = [w for w in _NON_ALNUM_RE.sub(" ", text).split() if w not in _JOURNAL_STOP]
     return " ".join(w[:3] for w in words)
 
@@ -588,7 +609,20 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["venue_acronym"] = _each(venue_acronym, col("journal"))
     bounds = np.array([page_bounds(f, l) for f, l in pages], dtype=np.int64).reshape(-1, 2)
     out["page_low"], out["page_high"] = bounds[:, 0], bounds[:, 1]
+    out["generic"] = np.array([generic_title(t) for t in titles], dtype=bool)
+    # integer codes (0 = none) so blocking can drop pairs whose identifiers differ before comparing them
+    out["title_code"] = _codes(out["title_compact"])
+    out["pmid_code"] = _codes(out["pmid"])
+    single = out["accession"].where(~out["accession"].str.contains(" ", regex=False), "")
+    out["accession_code"] = _codes(single)
+    out["accession_database"] = _codes(single.str.split(":").str[0].where(single != "", ""))
     return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """1, 2, ... per distinct non-empty value; 0 for empty."""
+    codes, _ = pd.factorize(values.where(values != "", None))
+    return (codes + 1).astype(np.int64)
 
 
 def _each(func, values: list[Any]) -> list[Any]:

@@ -11,12 +11,12 @@ matched to records by fingerprint too, so they survive a new version of an expor
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from ..screening.decisions import carry_decisions, uncarry_decisions
+from ..screening.decisions import carry_decisions, resolvers, uncarry_decisions
 from ..store import Store
 from .decide import DUPLICATE, Thresholds
 from .engine import deduplicate
@@ -172,17 +172,50 @@ def possible_pairs(store: Store, protocol: Any = None) -> list[PossiblePair]:
     return sorted(best.values(), key=lambda p: p.id)
 
 
+@dataclass
+class PairVerdict:
+    """What a reviewer's pair verdict did: what :func:`take_back` needs to reverse it."""
+
+    records: tuple[int, int]
+    verdict: str
+    reviewer: str
+    score: float | None = None
+    moves: list[int] = field(default_factory=list)            # merge events it wrote
+    overridden: list[tuple[int, int, str]] = field(default_factory=list)   # earlier 'different' pairs
+
+    def describe(self) -> str:
+        a, b = self.records
+        text = f"records {a} and {b}: {self.verdict} ({self.reviewer})"
+        if self.overridden:
+            earlier = ", ".join(f"{x} and {y} by {who or 'a reviewer'}" for x, y, who in self.overridden)
+            text += f"; this overrides the earlier 'different' verdicts on records {earlier}"
+        return text
+
+
+def check_person(protocol: Any, name: str) -> None:
+    """A dedup verdict or undo is given by someone the protocol names (a reviewer, resolver or lead)."""
+    team = resolvers(protocol) if protocol is not None else []
+    if not name:
+        raise DedupError("a pair verdict or undo needs the reviewer's name (--reviewer NAME)")
+    if protocol is not None and name not in team:
+        raise DedupError(f"unknown reviewer {name!r}; the protocol's reviewers, resolvers and lead are "
+                         f"{', '.join(team) or 'none ([screening] reviewers)'}")
+
+
 def decide_pair(store: Store, protocol: Any, pair: PossiblePair | tuple[int, int], verdict: str,
-                reviewer: str) -> None:
+                reviewer: str) -> PairVerdict:
     """A reviewer's verdict on a pair of records: 'same' merges their works, 'different' keeps
-    (or makes) them apart; either is stored and respected by every later pass."""
+    (or makes) them apart; either is stored and respected by every later pass.
+
+    The newest verdict wins: 'same' on two works overrides earlier 'different' verdicts between
+    their records (an undone merge, another reviewer's judgement), and says which it overrode."""
     if verdict not in VERDICTS:
         raise DedupError(f"verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
-    if not reviewer:
-        raise DedupError("a pair verdict needs the reviewer's name")
+    check_person(protocol, reviewer)
     a, b = (pair.record_a["id"], pair.record_b["id"]) if isinstance(pair, PossiblePair) else map(int, pair)
     if a == b:
         raise DedupError(f"records {a} and {b}: a verdict needs two different records")
+    done = PairVerdict((a, b), verdict, reviewer, pair.score if isinstance(pair, PossiblePair) else None)
     with store.transaction():
         found = store.records_by_id([a, b])
         for record in (a, b):
@@ -191,31 +224,62 @@ def decide_pair(store: Store, protocol: Any, pair: PossiblePair | tuple[int, int
         work_a, work_b = found[a]["work_id"], found[b]["work_id"]
         if verdict == "same":
             if work_a != work_b:
-                _refuse_if_judged_different(store, work_a, work_b)
+                done.overridden = _judged_different(store, work_a, work_b)
+            for x, y, _ in done.overridden:
+                if {x, y} != {a, b}:
+                    store.add_pair_decision(x, y, "same", reviewer=reviewer)
             store.add_pair_decision(a, b, "same", reviewer=reviewer)
             if work_a != work_b:
                 target, source = sorted((work_a, work_b))
-                store.move_records([(r, source, target, "reviewer", None) for r in store.work_member_ids(source)],
-                                   actor=reviewer)
+                done.moves = _move(store, [(r, source, target, "reviewer", None) for r in store.work_member_ids(source)],
+                                   reviewer)
                 carry_decisions(store, [(source, target)], actor=reviewer)
         else:
             store.add_pair_decision(a, b, "different", reviewer=reviewer)
             if work_a == work_b:
                 # the later record leaves; its earlier work if that is empty now, else a new one
                 moving = max(a, b)
-                store.move_records([(moving, work_a, _home_work(store, moving, work_a), "split", None)],
-                                   actor=reviewer)
+                done.moves = _move(store, [(moving, work_a, _home_work(store, moving, work_a), "split", None)],
+                                   reviewer)
+    return done
 
 
-def _refuse_if_judged_different(store: Store, work_a: int, work_b: int) -> None:
+def _move(store: Store, moves: list[tuple[int, int, int, str, float | None]], actor: str) -> list[int]:
+    """Move records, returning the merge events written (inside the caller's transaction)."""
+    return store.last_merge_events(store.move_records(moves, actor=actor))
+
+
+def take_back(store: Store, protocol: Any, done: PairVerdict) -> None:
+    """Undo a pair verdict just given (the duplicate screen's undo): the records go back to
+    the works they were in and the pair waits for review again. Its events stay."""
+    check_person(protocol, done.reviewer)
+    with store.transaction():
+        events = [store.merge_event(event_id) for event_id in done.moves]
+        back = [(e["record_id"], e["to_work"], e["from_work"], "split" if done.verdict == "same" else "reviewer", None)
+                for e in events]
+        for record, now_in, home, _, _ in back:
+            if record not in store.work_member_ids(now_in):
+                raise DedupError(f"record {record} has moved since the verdict; nothing to take back")
+            if done.verdict == "same" and any(r not in {m[0] for m in back} for r in store.work_member_ids(home)):
+                raise DedupError(f"work {home} holds other records now; nothing to take back")
+        store.move_records(back, actor=done.reviewer)
+        if done.verdict == "same" and back:
+            uncarry_decisions(store, back[0][2], back[0][1], actor=done.reviewer)
+        elif back:
+            carry_decisions(store, [(back[0][1], back[0][2])], actor=done.reviewer)
+        for x, y, who in done.overridden:                # the 'different' verdicts it overrode stand again
+            if {x, y} != set(done.records):
+                store.add_pair_decision(x, y, "different", reviewer=who)
+        store.add_pair_decision(*done.records, "possible", score=done.score, reviewer=done.reviewer)
+
+
+def _judged_different(store: Store, work_a: int, work_b: int) -> list[tuple[int, int, str]]:
+    """(record, record, reviewer) of the standing 'different' verdicts between two works' records."""
     members_a, members_b = set(store.work_member_ids(work_a)), set(store.work_member_ids(work_b))
-    for v in store.pair_verdicts():
-        if v["verdict"] == "different" and (
+    return [(v["record_a"], v["record_b"], v["reviewer"]) for v in store.pair_verdicts()
+            if v["verdict"] == "different" and (
                 (v["record_a"] in members_a and v["record_b"] in members_b)
-                or (v["record_a"] in members_b and v["record_b"] in members_a)):
-            raise DedupError(
-                f"records {v['record_a']} and {v['record_b']} of these works were judged different "
-                f"by {v['reviewer'] or 'a reviewer'}; decide that pair 'same' first")
+                or (v["record_a"] in members_b and v["record_b"] in members_a))]
 
 
 def _home_work(store: Store, record: int, current: int) -> int:
@@ -228,12 +292,14 @@ def _home_work(store: Store, record: int, current: int) -> int:
     return store.new_work()
 
 
-def undo_merge(store: Store, event_id: int, reviewer: str) -> list[int]:
-    """Reverse one merge: the record, and the records that came with it from the same work,
-    go back to that work; they are marked 'different' from the rest so no pass merges them again.
-    Returns the records moved."""
-    if not reviewer:
-        raise DedupError("undoing a merge needs the reviewer's name")
+def undo_merge(store: Store, event_id: int, reviewer: str, protocol: Any = None) -> list[int]:
+    """Reverse one event of the merge history (``dedup --history``); returns the records moved.
+
+    A merge: the record, and the records that came with it from the same work, go back to
+    that work, marked 'different' from the rest so no pass merges them again. A split (an
+    undone merge, or a 'different' verdict that parted one work): the records join the work
+    they left again, marked 'same', so an undo can itself be undone."""
+    check_person(protocol, reviewer)
     with store.transaction():
         event = store.merge_event(event_id)
         if event is None:
@@ -246,6 +312,12 @@ def undo_merge(store: Store, event_id: int, reviewer: str) -> list[int]:
             e["record_id"] for e in store.merge_events()
             if e["from_work"] == event["from_work"] and e["to_work"] == event["to_work"]
             and e["time"] == event["time"] and e["record_id"] in members)
+        if event["rule"] == "split":
+            left = store.work_member_ids(event["from_work"])
+            if not left:
+                raise DedupError(f"merge event {event_id}: work {event['from_work']} has no records left to rejoin")
+            decide_pair(store, protocol, (left[0], moving[0]), "same", reviewer)
+            return moving
         if store.work_member_ids(event["from_work"]):
             raise DedupError(f"merge event {event_id}: work {event['from_work']} holds other records now")
         store.move_records([(r, event["to_work"], event["from_work"], "split", None) for r in moving],
@@ -279,11 +351,13 @@ def work_display(store: Store, work_id: int) -> dict[str, Any]:
     return shown
 
 
-def merge_history(store: Store, record_id: int | None = None) -> pd.DataFrame:
-    """Merge events as a table (for `searchflow dedup --history` and protocol scripts)."""
-    return pd.DataFrame([dict(e) for e in store.merge_events(record_id)],
-                        columns=["id", "record_id", "from_work", "to_work", "rule", "score", "actor", "time"])
+def merge_history(store: Store, record_id: int | None = None, work_id: int | None = None) -> pd.DataFrame:
+    """Merge events as a table (for `searchflow dedup --history` and protocol scripts); with
+    ``work_id``, the events that moved a record into or out of that work."""
+    events = [dict(e) for e in store.merge_events(record_id)
+              if work_id is None or work_id in (e["from_work"], e["to_work"])]
+    return pd.DataFrame(events, columns=["id", "record_id", "from_work", "to_work", "rule", "score", "actor", "time"])
 
 
-__all__ = ["DedupError", "DedupSummary", "PossiblePair", "dedup_project", "decide_pair", "possible_pairs",
-           "undo_merge", "merge_history", "thresholds_from", "work_display"]
+__all__ = ["DedupError", "DedupSummary", "PairVerdict", "PossiblePair", "check_person", "dedup_project",
+           "decide_pair", "possible_pairs", "take_back", "undo_merge", "merge_history", "thresholds_from", "work_display"]

@@ -1,4 +1,4 @@
-"""Field-by-field comparison of candidate pairs, all pairs at once.
+"""Field-by-field comparison of candidate pairs, a whole chunk of pairs at once.
 
 String similarities come from rapidfuzz's ``process.cpdist`` (element-wise, in
 C, on both cores); equality and conflict of short fields are numpy comparisons.
@@ -128,7 +128,25 @@ def compare(prepared: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     out["page_count"] = np.where((low[a] >= 0) & (low[b] >= 0),
                                  np.minimum(high[a] - low[a], high[b] - low[b]) + 1, -1).astype(np.int32)
     out["conference"] = conference.astype(np.int8)
+    generic = prepared["generic"].to_numpy(dtype=bool)
+    out["generic"] = (generic[a] | generic[b]).astype(np.int8)
+    within = np.zeros(len(a), dtype=np.int8)      # only the generic titles' rules ask
+    if generic.any():
+        check = np.nonzero(out["generic"].to_numpy() == 1)[0]
+        within[check] = journal_within(ja[check], jb[check])
+    out["journal_within"] = within
     out["keys"] = pairs["keys"].to_numpy()[keep]
+    return out
+
+
+def journal_within(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Both journal names given and one's words all within the other's ("Nephron" and "Nephron -
+    Clinical Practice", an English name and the original with the English one in brackets)."""
+    out = np.zeros(len(left), dtype=bool)
+    for k, (x, y) in enumerate(zip(left, right)):
+        if x and y:
+            wx, wy = set(x.split()), set(y.split())
+            out[k] = wx <= wy or wy <= wx
     return out
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from ..protocol import METHODS, Protocol, ProtocolError
 from ..screening import decisions as screening
@@ -41,7 +41,7 @@ METHOD_LABELS = {
     "organisation": "Organisations", "citation": "Citation searching", "expert": "Experts",
     "alert": "Alerts", "grey": "Grey literature",
 }
-NO_REASON = "Reason not recorded"
+NO_REASON = "No reason recorded"
 DECIDED = ("include", "exclude", "not_retrieved")   # full-text verdicts that settle a report
 
 
@@ -77,7 +77,7 @@ class Prisma:
     removed_other: int = 0
     screened: int = 0
     excluded: int = 0                                             # records excluded at title/abstract
-    excluded_reasons: dict[str, int] = field(default_factory=dict)  # title/abstract reasons, where given
+    excluded_reasons: dict[str, int] = field(default_factory=dict)  # title/abstract reasons (see listed_reasons)
     awaiting_screening: int = 0
     dbr: FullText = field(default_factory=FullText)
     other_identified: dict[str, int] = field(default_factory=dict)   # method -> works counted there
@@ -235,6 +235,17 @@ def _works(store: Store) -> tuple[dict[int, Work], list[tuple], Counter]:
 
 # ------------------------------------------------------------------ counting
 
+def listed_reasons(counts: Mapping[str, int], optional: bool = False) -> dict[str, int]:
+    """Exclusion reasons by count, most first, then the exclusions without one as
+    :data:`NO_REASON`: every list of reasons adds up to its box. ``optional`` (title/abstract,
+    where reasons need not be given): no list at all when no reason was given."""
+    named = sorted(((r, n) for r, n in counts.items() if r and r != NO_REASON and n), key=lambda kv: (-kv[1], kv[0]))
+    if optional and not named:
+        return {}
+    missing = counts.get("", 0) + counts.get(NO_REASON, 0)
+    return dict(named + ([(NO_REASON, missing)] if missing else []))
+
+
 def _count_full_text(column: FullText, population: list[int], decided: dict[int, Any], works: set[int]) -> None:
     """Fill a column's full-text boxes. ``decided`` holds every final full-text decision with a
     verdict, wherever the work is; boxes count decided works of this column, "sought" counts
@@ -248,11 +259,11 @@ def _count_full_text(column: FullText, population: list[int], decided: dict[int,
             column.not_retrieved += 1
         elif final.verdict == "exclude":
             column.assessed += 1
-            reasons[final.reason or NO_REASON] += 1
+            reasons[final.reason] += 1
         elif final.verdict == "include":
             column.assessed += 1
             column.included += 1
-    column.excluded = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    column.excluded = listed_reasons(reasons)
     column.awaiting = sum(1 for w in population if w not in decided)
 
 
@@ -293,8 +304,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
     p.screened = len(ta_dbr) - p.automation
     excluded = [w for w in ta_dbr if title_abstract[w].verdict == "exclude"]
     p.excluded = len(excluded)
-    reasons = Counter(title_abstract[w].reason for w in excluded if title_abstract[w].reason)
-    p.excluded_reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    p.excluded_reasons = listed_reasons(Counter(title_abstract[w].reason for w in excluded), optional=True)
     p.awaiting_screening = len(awaiting) - p.automation
 
     # title/abstract, other methods (only when the protocol screens them there)

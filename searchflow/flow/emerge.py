@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..protocol import Protocol
-from .counts import Flow, method_rank
+from .counts import Flow, listed_reasons, method_rank
 from .rameses import source_label
 
 STAGE_FIELDS = ("documents", "automation", "excluded_screening", "awaiting_screening", "not_retrieved",
@@ -30,18 +30,18 @@ def phase2(flow: Flow, protocol: Protocol) -> dict:
     by_source = [{"source": source_label(m, s), "method": m, "records": c["records"],
                   **{k: c[k] for k in STAGE_FIELDS}} for (_, m, s), c in sorted(sources.items())]
 
-    full_text_reasons = Counter(p.dbr.excluded) + Counter(p.other.excluded)
+    full_text_reasons = listed_reasons(Counter(p.dbr.excluded) + Counter(p.other.excluded))
     excluded = [f for f in flow.title_abstract.values() if f.verdict == "exclude"]
-    title_abstract_reasons = Counter(f.reason for f in excluded if f.reason)
+    title_abstract_reasons = listed_reasons(Counter(f.reason for f in excluded), optional=True)
     studies: dict[int, list[int]] = {}
     for report, study in sorted(flow.studies.items()):
         studies.setdefault(study, []).append(report)
     return {
         "sources": by_source,
         "exclusion_reasons": {
-            "title_abstract": dict(sorted(title_abstract_reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "title_abstract": title_abstract_reasons,
             "title_abstract_without_reason": sum(1 for f in excluded if not f.reason),
-            "full_text": dict(sorted(full_text_reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "full_text": full_text_reasons,
         },
         "studies": p.new_studies,
         "papers": p.new_reports,

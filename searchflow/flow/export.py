@@ -33,21 +33,31 @@ BIBTEX_TYPES = {"book": "book", "chapter": "incollection", "thesis": "phdthesis"
                 "conference paper": "inproceedings", "report": "techreport", "dataset": "misc", "other": "misc"}
 
 
+def stages_up_to(stage: str) -> tuple[str, ...]:
+    """The stages an export at ``stage`` shows decisions of: that one and the ones before."""
+    return STAGES[: STAGES.index(stage) + 1]
+
+
 class ExportError(Exception):
     """An export that cannot be made as asked (unknown stage, verdict or format); one line."""
 
 
-def select(store: Store, protocol: Protocol, stage: str, verdict: str) -> list[dict]:
+def select(store: Store, protocol: Protocol, stage: str, verdict: str,
+           own: dict[str, str] | None = None) -> list[dict]:
     """The works of a stage with that final verdict ('all': every work of the stage), in import
-    order, each with its display fields and its decisions at this stage and the ones before."""
+    order, each with its display fields and its decisions at this stage and the ones before.
+    ``own`` (stage -> reviewer, a blinded reviewer's view) puts that reviewer's own verdicts in
+    place of the final decisions at those stages."""
     if stage not in STAGES:
         raise ExportError(f"unknown stage {stage!r}; expected {' or '.join(STAGES)}")
     if verdict not in VERDICTS:
         raise ExportError(f"unknown verdict {verdict!r}; expected {' | '.join(VERDICTS)}")
     if verdict not in screening.STAGE_VERDICTS[stage] + ("all",):
         raise ExportError(f"verdict {verdict!r} does not occur at {stage}")
-    stages = STAGES[: STAGES.index(stage) + 1]
-    finals = {s: screening.final_decisions(store, protocol, s) for s in stages}
+    stages = stages_up_to(stage)
+    own = own or {}
+    finals = {s: screening.own_decisions(store, protocol, s, own[s]) if s in own
+              else screening.final_decisions(store, protocol, s) for s in stages}
     entries = []
     for work_id, final in finals[stage].items():
         if verdict != "all" and final.verdict != verdict:
@@ -131,7 +141,7 @@ CSV_BASE = ("work", "title", "authors", "year", "journal", "volume", "issue", "p
 
 def csv_columns(stage: str) -> list[str]:
     columns = list(CSV_BASE)
-    for s in STAGES[: STAGES.index(stage) + 1]:
+    for s in stages_up_to(stage):
         columns += [f"{s}_verdict", f"{s}_status", f"{s}_reason", f"{s}_reviewers", f"{s}_notes"]
     return columns + ["abstract"]
 
@@ -192,11 +202,12 @@ def to_bibtex(entries: list[dict]) -> str:
     return "\n".join(out)
 
 
-def export(store: Store, protocol: Protocol, stage: str, verdict: str, fmt: str) -> tuple[str, int]:
-    """The export text and how many works it holds."""
+def export(store: Store, protocol: Protocol, stage: str, verdict: str, fmt: str,
+           own: dict[str, str] | None = None) -> tuple[str, int]:
+    """The export text and how many works it holds (``own``: see :func:`select`)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; expected {' | '.join(FORMATS)}")
-    entries = select(store, protocol, stage, verdict)
+    entries = select(store, protocol, stage, verdict, own)
     if fmt == "ris":
         return to_ris(entries), len(entries)
     if fmt == "csv":

@@ -21,6 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..progress import progress
 from ..protocol import Protocol, ProtocolError
 from ..store import Store
 from . import emerge, rameses, render
@@ -107,8 +108,13 @@ def write_text(path: Path, text: str) -> None:
 def write_outputs(store: Store, protocol: Protocol) -> list[str]:
     """Regenerate every file ``[outputs]`` names; returns one message per file written."""
     planned = output_formats(protocol)       # every key checked before anything is written
-    flow = compute(store, protocol) if any(fmt != "search-table" for _, fmt, _ in planned) else None
-    texts = [(key, path, render_format(store, protocol, fmt, path, flow)) for key, fmt, path in planned]
+    with progress("flow outputs") as update:  # counting first, then one step per file
+        update(0, len(planned) + 1)
+        flow = compute(store, protocol) if any(fmt != "search-table" for _, fmt, _ in planned) else None
+        texts = []
+        for step, (key, fmt, path) in enumerate(planned, start=1):
+            update(step, len(planned) + 1)
+            texts.append((key, path, render_format(store, protocol, fmt, path, flow)))
     messages = []
     for key, path, text in texts:
         write_text(path, text)

@@ -344,7 +344,15 @@ _TEMPLATE = [
     ("identification", "node1", "identification", "Blue identification box", "Identification"),
     ("screening", "node2", "screening", "Blue screening box", "Screening"),
     ("included", "node3", "included", "Blue included box", "Included"),
+    # PRISMA_data() reads these two; searchflow does not know which studies enter a meta-analysis: 0
+    ("total_studies_ma", "node23", "box17", "Total studies included in meta-analysis",
+     "Total studies included in meta-analysis"),
+    ("total_reports_ma", "NA", "box17", "Reports of total included studies in meta-analysis",
+     "Reports of total included studies in meta-analysis"),
 ]
+# The template's value for a list with nothing in it: the package reads an empty list as a number.
+EMPTY_LISTS = {"database_specific_results": "Database 1, xxx; Database 2, xxx; Database 3, xxx",
+               "register_specific_results": "Register 1, xxx; Register 2, xxx; Register 3, xxx"}
 CSV_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 
 # The R package has three other-methods rows; the rest of our methods join the nearest one.
@@ -373,8 +381,10 @@ def prisma_values(p: Prisma) -> dict[str, str]:
         other[_OTHER_ROWS[method]] += count
     values = {
         "previous_studies": p.previous_studies or 0, "previous_reports": p.previous_reports or 0,
-        "database_results": sum(p.databases.values()), "database_specific_results": _pair_list(p.databases),
-        "register_results": sum(p.registers.values()), "register_specific_results": _pair_list(p.registers),
+        "database_results": sum(p.databases.values()),
+        "database_specific_results": _pair_list(p.databases) or EMPTY_LISTS["database_specific_results"],
+        "register_results": sum(p.registers.values()),
+        "register_specific_results": _pair_list(p.registers) or EMPTY_LISTS["register_specific_results"],
         **other,
         "duplicates": p.duplicates, "excluded_automatic": p.automation, "excluded_other": p.removed_other,
         "records_screened": p.screened, "records_excluded": p.excluded,
@@ -433,6 +443,15 @@ def markdown(flow: Flow, title: str, review_type: str, rameses: dict | None = No
                 ["dbr_excluded", "Reports excluded (databases and registers)", p.dbr.excluded_total])
     rows.insert(next(i for i, r in enumerate(rows) if r[0] == "new_studies"),
                 ["other_excluded", "Reports excluded (other)", p.other.excluded_total])
+    # mid-review, the boxes that close the arithmetic, where the diagram shows them
+    for after, field_, box, count in (
+            ("records_excluded", "awaiting_screening", "Awaiting a screening decision (databases and registers)",
+             p.awaiting_screening),
+            ("dbr_notretrieved_reports", "dbr_awaiting", "Awaiting a full-text decision (databases and registers)",
+             p.dbr.awaiting),
+            ("other_notretrieved_reports", "other_awaiting", "Awaiting a full-text decision (other)", p.other.awaiting)):
+        if count:
+            rows.insert(next(i for i, r in enumerate(rows) if r[0] == after) + 1, [field_, box, count])
     out += _table(["field", "box", "n"], rows)
     if p.awaiting_screening or p.dbr.awaiting or p.other.awaiting or p.other_awaiting_screening:
         out += ["", "Still in progress: "
@@ -443,7 +462,7 @@ def markdown(flow: Flow, title: str, review_type: str, rameses: dict | None = No
                   [[k, "database", v] for k, v in p.databases.items()]
                   + [[k, "register", v] for k, v in p.registers.items()])
     if p.excluded_reasons:
-        out += ["", "### Records excluded at title/abstract, by reason given", ""]
+        out += ["", "### Records excluded at title/abstract, by reason", ""]
         out += _table(["reason", "records"], [[k, v] for k, v in p.excluded_reasons.items()])
     for label, column in (("databases and registers", p.dbr), ("other methods", p.other)):
         if column.excluded:

@@ -20,7 +20,8 @@ Rules in brief (the protocol's ``[screening]`` table sets them):
 - Conflicts: include vs exclude; with ``maybe_is_conflict = true`` any maybe; at full
   text any disagreement, any maybe, and two excludes with different reasons (the
   reason is what PRISMA reports).
-- Blinding: reviewers see only their own verdicts until the lead unblinds the stage.
+- Blinding: reviewers see only their own verdicts until the lead unblinds the stage
+  (:func:`can_see_others`); every command that shows verdicts asks :func:`shown_verdicts`.
 
 Speed: a stage's works and final decisions are derived in one pass over its events and
 shared (:class:`ScreeningState`) until anything in the store changes, so a report or a
@@ -79,7 +80,8 @@ class FinalDecision(NamedTuple):
 
     ``status``: pending (no verdict yet), single (one verdict: final when the work
     needs one reviewer, else waiting for the second and ``verdict`` is None), agreed,
-    conflict (waiting for a resolver) or resolved. ``verdict`` is None unless decided.
+    conflict (waiting for a resolver) or resolved; in a blinded reviewer's own view
+    (:func:`own_decisions`), blinded: ``verdict`` is theirs alone. ``verdict`` is None unless decided.
     ``decisions`` holds every reviewer's standing verdict: not for a blinded reviewer's eyes.
     """
 
@@ -259,9 +261,15 @@ def record_decision(store: Store, protocol: Protocol, work_id: int, stage: str, 
     _check_stage(stage)
     _check_reviewer(protocol, reviewer)
     reason = _check_verdict(protocol, stage, verdict, reason)
+    _check_work(store, work_id)
+    return store.add_decision(work_id, stage, reviewer, "verdict", verdict, reason, (note or "").strip())
+
+
+def _check_work(store: Store, work_id: int) -> None:
+    if not store.work_exists(work_id):
+        raise ScreeningError(f"unknown work {work_id}")
     if not store.is_current_work(work_id):
         raise ScreeningError(f"work {work_id} is not in this project's current search runs")
-    return store.add_decision(work_id, stage, reviewer, "verdict", verdict, reason, (note or "").strip())
 
 
 def undo_last(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Decision | None:
@@ -406,16 +414,6 @@ def assigned_works(store: Store, protocol: Protocol, reviewer: str, stage: str) 
     return [w for w in works if reviewer in assign(w)]
 
 
-def queue(store: Store, protocol: Protocol, reviewer: str, stage: str,
-          assigned: list[int] | None = None) -> list[int]:
-    """Assigned works this reviewer has no standing verdict on yet, in import order.
-    Pass ``assigned`` (from :func:`assigned_works`) when you have it, to skip recomputing it."""
-    done = store.screened_works(reviewer, stage)
-    if assigned is None:
-        assigned = assigned_works(store, protocol, reviewer, stage)
-    return [w for w in assigned if w not in done]
-
-
 # ------------------------------------------------------------------ final decisions
 
 _INCLUSIVE = {"include": 0, "maybe": 1, "exclude": 2, "not_retrieved": 3}
@@ -554,7 +552,7 @@ class ScreeningState:
         return result
 
 
-# The latest state of each open store, with what it was derived from: the store's data version
+# The latest state of each open store, with what it was derived from: the store's change counter
 # (any write by anyone changes it) and the protocol settings the rules read.
 _STATES: "weakref.WeakKeyDictionary[Store, tuple[tuple, ScreeningState]]" = weakref.WeakKeyDictionary()
 _SETTINGS = ("second_reviewer_share", "maybe_is_conflict", "seed")
@@ -564,13 +562,13 @@ def screening_state(store: Store, protocol: Protocol) -> ScreeningState:
     """The screening state of the store as it is now: the cached one while nothing has changed
     (no event, import, merge or protocol setting since), else a new one."""
     runs = _title_abstract_runs(store, protocol)
-    key = (store.data_version(), tuple(runs), tuple(protocol.screening.reviewers),
+    key = (store.change_counter(), tuple(runs), tuple(protocol.screening.reviewers),
            repr([protocol.screening.extra.get(name) for name in _SETTINGS]))
     cached = _STATES.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]
     state = ScreeningState(store, protocol, runs)
-    if not store.conn.in_transaction:     # a rollback would undo writes without a new version
+    if not store.in_transaction:     # a rollback would undo writes without a new version
         _STATES[store] = (key, state)
     return state
 
@@ -579,6 +577,18 @@ def final_decisions(store: Store, protocol: Protocol, stage: str) -> dict[int, F
     """Every work of a stage with its derived final decision, in import order."""
     _check_stage(stage)
     return dict(screening_state(store, protocol).final_decisions(stage))
+
+
+def own_decisions(store: Store, protocol: Protocol, stage: str, reviewer: str) -> dict[int, FinalDecision]:
+    """A blinded reviewer's view of a stage: each work assigned to them with their own standing
+    verdict as its decision (status ``blinded``: the team's final decision is not theirs to see)."""
+    mine = reviewer_verdicts(store, reviewer, stage)
+    result = {}
+    for work in assigned_works(store, protocol, reviewer, stage):
+        d = mine.get(work)
+        result[work] = (_final((work, stage, "blinded", d.verdict, d.reason, (reviewer,), (reviewer,), (d,), None))
+                        if d is not None else _final((work, stage, "pending", None, "", (), (reviewer,), (), None)))
+    return result
 
 
 def final_decision(store: Store, protocol: Protocol, work_id: int, stage: str) -> FinalDecision:
@@ -600,20 +610,35 @@ def conflicts(store: Store, protocol: Protocol, stage: str, viewer: str | None =
 
 
 def resolve_conflict(store: Store, protocol: Protocol, work_id: int, stage: str, resolver: str,
-                     verdict: str, reason: str = "", note: str = "") -> int:
+                     verdict: str, reason: str = "", note: str = "", override: bool = False) -> int:
     """Record the final decision of a conflict (a third reviewer's or a consensus); returns its id.
-    Resolving a resolved work again corrects it: the latest resolution counts."""
+
+    A resolver may correct their own resolution (the latest counts). Another resolver's is
+    refused unless ``override`` is given with a note saying why: a resolution is never
+    replaced silently. Both events stay; the overriding one names the one it overrides."""
     _check_stage(stage)
     allowed = resolvers(protocol)
     if resolver not in allowed:
         raise ScreeningError(f"{resolver!r} may not resolve conflicts; resolvers are {', '.join(allowed) or 'none'}")
     check_can_view(store, protocol, stage, resolver)
     reason = _check_verdict(protocol, stage, verdict, reason, resolution=True)
+    note = (note or "").strip()
+    if override and not note:
+        raise ScreeningError("overriding a resolution needs a note saying why (--note)")
     with store.transaction():
+        _check_work(store, work_id)
         final = final_decision(store, protocol, work_id, stage)
         if final.status not in ("conflict", "resolved"):
             raise ScreeningError(f"work {work_id} has no conflict at {stage} (it is {final.status})")
-        return store.add_decision(work_id, stage, resolver, "resolution", verdict, reason, (note or "").strip())
+        other = final.resolution if final.resolution is not None and final.resolution.reviewer != resolver else None
+        if other is not None:
+            said = f"{other.verdict}{f' ({other.reason})' if other.reason else ''}"
+            if not override:
+                raise ScreeningError(
+                    f"work {work_id}: {stage} was resolved as {said} by {other.reviewer} on {other.time[:10]}; "
+                    f"to replace another resolver's decision give --override with a --note saying why")
+            note = f"overrides {other.reviewer}'s resolution {said} (event {other.id}): {note}"
+        return store.add_decision(work_id, stage, resolver, "resolution", verdict, reason, note)
 
 
 # ------------------------------------------------------------------ blinding
@@ -623,10 +648,19 @@ def is_unblinded(store: Store, protocol: Protocol, stage: str) -> bool:
     return store.blinding_action(stage) == "unblind"
 
 
-def can_see_others(store: Store, protocol: Protocol, stage: str, viewer: str) -> bool:
-    """Reviewers see others' verdicts only once the stage is unblinded; a resolver or lead
-    who screens nothing may always see them (that is their job)."""
-    return viewer not in protocol.screening.reviewers or is_unblinded(store, protocol, stage)
+def is_blinded(store: Store, protocol: Protocol, stage: str) -> bool:
+    """A stage is blinded until the lead unblinds it, when there is another reviewer to be blind to."""
+    return len(protocol.screening.reviewers) > 1 and not is_unblinded(store, protocol, stage)
+
+
+def can_see_others(store: Store, protocol: Protocol, stage: str, viewer: str, as_lead: bool = False) -> bool:
+    """The blinding rule: reviewers see others' verdicts only once the stage is unblinded; the
+    lead asking as the lead, and a resolver who screens nothing, may always see them (that is
+    their job). Every command, the TUI and the reports come through here."""
+    if as_lead:
+        _check_lead(protocol, viewer, "see every verdict of a blinded stage")
+        return True
+    return viewer not in protocol.screening.reviewers or not is_blinded(store, protocol, stage)
 
 
 def check_can_view(store: Store, protocol: Protocol, stage: str, viewer: str) -> None:
@@ -636,11 +670,41 @@ def check_can_view(store: Store, protocol: Protocol, stage: str, viewer: str) ->
             f"{stage} is blinded: {viewer} screens it and sees only their own verdicts until {lead} unblinds it")
 
 
-def _check_lead(protocol: Protocol, lead: str) -> None:
+def shown_verdicts(store: Store, protocol: Protocol, stages: Iterable[str], lead: str | None = None,
+                   reviewer: str | None = None) -> dict[str, str]:
+    """Whose verdicts may be shown to the person asking: the stages (stage -> reviewer) where only
+    that reviewer's own may be; every reviewer's at the rest. While a stage is blinded the asker
+    must say who they are: the protocol's lead (everything) or a reviewer (their own)."""
+    own = {}
+    for stage in stages:
+        _check_stage(stage)
+        if lead is not None:
+            can_see_others(store, protocol, stage, lead, as_lead=True)
+        elif reviewer is not None:
+            if reviewer not in resolvers(protocol):
+                _check_reviewer(protocol, reviewer)
+            if not can_see_others(store, protocol, stage, reviewer):
+                own[stage] = reviewer
+        elif is_blinded(store, protocol, stage):
+            who = f"the lead, {protocol.screening.lead}" if protocol.screening.lead else "the protocol's lead"
+            raise ScreeningError(f"{stage} is blinded: give --lead NAME ({who}) to see every verdict, "
+                                 "or --reviewer NAME to see only your own")
+    return own
+
+
+def check_sees_every_verdict(store: Store, protocol: Protocol, stages: Iterable[str], lead: str | None = None,
+                             reviewer: str | None = None) -> None:
+    """For what cannot be shown one reviewer at a time (conflicts, agreement): refuse a
+    reviewer at a blinded stage, as :func:`shown_verdicts` decides."""
+    for stage, own in shown_verdicts(store, protocol, stages, lead=lead, reviewer=reviewer).items():
+        check_can_view(store, protocol, stage, own)
+
+
+def _check_lead(protocol: Protocol, lead: str, doing: str = "change blinding") -> None:
     if not protocol.screening.lead:
-        raise ScreeningError(f"{protocol.path}: the protocol names no lead ([screening] lead) who may unblind")
+        raise ScreeningError(f"{protocol.path}: the protocol names no lead ([screening] lead) who may {doing}")
     if lead != protocol.screening.lead:
-        raise ScreeningError(f"only the lead ({protocol.screening.lead}) may change blinding, not {lead!r}")
+        raise ScreeningError(f"only the lead ({protocol.screening.lead}) may {doing}, not {lead!r}")
 
 
 def unblind(store: Store, protocol: Protocol, stage: str, lead: str) -> int:
@@ -745,15 +809,19 @@ def work_summary(store: Store, work_id: int) -> WorkSummary:
 
 # ------------------------------------------------------------------ exchange (CSV)
 
-def export_decisions(store: Store) -> list[dict]:
+def export_decisions(store: Store, own: dict[str, str] | None = None) -> list[dict]:
     """Every event as a CSV row (columns :data:`CSV_COLUMNS`), in the order they happened.
 
     ``kind`` is verdict, undo or resolution; an undo row repeats the verdict, reason and
-    note it cancels, so a spreadsheet reader sees what was taken back."""
+    note it cancels, so a spreadsheet reader sees what was taken back. ``own`` (stage ->
+    reviewer, from :func:`shown_verdicts`) keeps only that reviewer's events at those stages."""
     events = store.decision_events()
     by_id = {row["id"]: row for row in events}
     rows = []
+    own = own or {}
     for row in events:
+        if own.get(row["stage"], row["reviewer"]) != row["reviewer"]:
+            continue
         shown = by_id.get(row["undoes"], row) if row["kind"] == "undo" else row
         rows.append({"work": row["work_id"], "reviewer": row["reviewer"], "stage": row["stage"],
                      "verdict": shown["verdict"] or "", "reason": shown["reason"], "note": shown["note"],
@@ -769,6 +837,12 @@ def write_decisions_csv(rows: list[dict], out) -> None:
 
 def read_decisions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
     """Rows of a decisions CSV and the line each starts on (notes may span lines)."""
+    return _read_csv(path, ("work", "reviewer", "stage", "verdict"), CSV_COLUMNS[:7], "a decisions CSV")
+
+
+def _read_csv(path: str | Path, required: tuple[str, ...], expected: tuple[str, ...],
+              what: str) -> tuple[list[dict], list[int]]:
+    """Rows of a CSV with these columns at least, and the line each starts on."""
     path = Path(path)
     if not path.exists():
         raise ScreeningError(f"{path}: file not found")
@@ -776,16 +850,16 @@ def read_decisions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = [c for c in ("work", "reviewer", "stage", "verdict") if c not in (reader.fieldnames or [])]
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
-                raise ScreeningError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS[:7])}")
+                raise ScreeningError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {', '.join(expected)}")
             start = reader.line_num + 1
             for row in reader:
                 rows.append(row)
                 lines.append(start)
                 start = reader.line_num + 1
     except UnicodeDecodeError:
-        raise ScreeningError(f"{path}: not UTF-8 text; expected a decisions CSV") from None
+        raise ScreeningError(f"{path}: not UTF-8 text; expected {what}") from None
     except csv.Error as exc:
         raise ScreeningError(f"{path}: not a readable CSV: {exc}") from None
     return rows, lines
@@ -866,3 +940,46 @@ def import_decisions(store: Store, protocol: Protocol, rows: Iterable[dict], sou
             present_untimed.add(key)
             added += 1
     return added
+
+
+# ------------------------------------------------------------------ resolutions in bulk
+
+RESOLUTION_COLUMNS = ("work", "stage", "verdict", "reason", "resolver", "note")
+
+
+def read_resolutions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
+    """Rows of a resolutions CSV (columns :data:`RESOLUTION_COLUMNS`; ``conflicts --format csv``
+    with these added is one) and the line each starts on."""
+    return _read_csv(path, ("work", "stage", "verdict"), RESOLUTION_COLUMNS, "a resolutions CSV")
+
+
+def resolve_conflicts(store: Store, protocol: Protocol, rows: list[dict], lines: list[int], source: str,
+                      resolver: str = "", note: str = "") -> tuple[int, int]:
+    """Resolve many conflicts at once, each row through :func:`resolve_conflict` (so every rule of a
+    single resolution holds), all in one transaction: a bad row refuses the whole file, naming
+    ``source`` and its line. ``resolver`` and ``note`` stand in where a row leaves them empty. A
+    row without a verdict is a conflict still open. Returns (resolved, left open)."""
+    resolved, left_open, seen = 0, 0, {}
+    with store.transaction():
+        for line, raw in zip(lines, rows):
+            row = {key: (raw.get(key) or "").strip() for key in RESOLUTION_COLUMNS}
+            if not row["verdict"]:
+                left_open += 1
+                continue
+            try:
+                if not row["work"].isdigit():
+                    raise ScreeningError(f"work {row['work']!r}: expected a work number")
+                _check_stage(row["stage"])
+                key = (int(row["work"]), row["stage"])
+                if key in seen:
+                    raise ScreeningError(f"work {key[0]} at {key[1]} is resolved on line {seen[key]} already")
+                seen[key] = line
+                who = row["resolver"] or resolver
+                if not who:
+                    raise ScreeningError("no resolver: fill in the resolver column or give --resolver NAME")
+                resolve_conflict(store, protocol, key[0], key[1], who, row["verdict"], reason=row["reason"],
+                                 note=row["note"] or note)
+            except ScreeningError as exc:
+                raise ScreeningError(f"{source}:{line}: {exc}") from None
+            resolved += 1
+    return resolved, left_open

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..records import Record
+from . import csvfile
 from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan, unknown_tags_warning
 
 # format name -> module in this package exposing parse(path, info) -> Iterator[Record]
@@ -21,14 +22,22 @@ FORMATS = {
     "wos": "wos",                  # Web of Science plain text (.ciw / .txt)
     "ovid_tagged": "ovid_tagged",  # Ovid direct export, tagged (Embase, PsycINFO, BIOSIS, ...)
     "endnote_xml": "endnote_xml",
-    "csv": "csvfile",
+    "csv": "csvfile",              # also semicolon- and tab-delimited
+    "pubmed_xml": "pubmed_xml_file",  # PubmedArticleSet: PubMed's "Save > XML", efetch output
+    "bibtex": "bibtex",            # .bib from Zotero, Mendeley, JabRef, Google Scholar
+    "xlsx": "xlsx",                # Excel workbook, first sheet
 }
+BINARY_FORMATS = {"xlsx"}          # not text: no encoding to warn about
 
 
 def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
     """The export format, from the first 64 KB."""
+    if is_workbook(path):
+        return "xlsx"
     head = head_text(path, encoding).lstrip("\ufeff")
     stripped = head.lstrip()
+    if "<PubmedArticleSet" in head[:4096] or "<!DOCTYPE PubmedArticleSet" in head[:4096]:
+        return "pubmed_xml"
     if stripped.startswith("<?xml") or stripped.startswith("<xml") or stripped.startswith("<records"):
         if "<record" in head:
             return "endnote_xml"
@@ -47,21 +56,29 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
         return "ovid_tagged"
     if ris:
         return "ris"
-    if "," in lines[0] or "\t" in lines[0]:
-        header = fold_header(lines[0])
-        if "title" in header or "ti" in header:
-            return "csv"
+    if _BIBTEX_ENTRY.search(head) or path.suffix.lower() == ".bib":
+        return "bibtex"
+    if csvfile.has_header(lines):
+        return "csv"
     if path.suffix.lower() in (".csv", ".tsv"):
         return "csv"  # the CSV importer then says which column is missing
     raise ImportProblem(
         path, 1,
         "unrecognised format; expected RIS (TY  - ...), PubMed MEDLINE (PMID- ...), Web of Science "
-        "plain text (FN ...), Ovid tagged (<1. >), EndNote XML (<xml><records>) or CSV with a title column",
+        "plain text (FN ...), Ovid tagged (<1. >), EndNote XML (<xml><records>), PubMed XML (<PubmedArticleSet>), "
+        "BibTeX (@article{...), CSV with a title column or an Excel .xlsx workbook",
     )
 
 
-def fold_header(line: str) -> set[str]:
-    return {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t]", line)}
+# "@article{key," at the start of a line: a BibTeX entry (Mendeley writes plain-text lines before the first)
+_BIBTEX_ENTRY = re.compile(r"^\s*@[A-Za-z]+\s*\{\s*[^\s,{}]*\s*,", re.M)
+
+
+def is_workbook(path: Path) -> bool:
+    """An Excel .xlsx workbook: a zip whose first entries are the workbook's parts."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return head.startswith(b"PK\x03\x04") and (path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/" in head)
 
 
 def open_export(path: str | Path, format: str | None = None,
@@ -73,9 +90,9 @@ def open_export(path: str | Path, format: str | None = None,
     check_readable(path)
     scanned = scanned or scan(path)
     info = FileInfo(path=path, encoding=scanned.encoding)
-    if scanned.warning:
-        info.warnings.append(scanned.warning)
     info.format = format or detect_format(path, info.encoding)
+    if scanned.warning and info.format not in BINARY_FORMATS:
+        info.warnings.append(scanned.warning)
     if info.format not in FORMATS:
         raise ImportProblem(path, None, f"unknown format {info.format!r}; expected one of {', '.join(FORMATS)}")
     return info, _guarded(_module(info.format).parse(path, info), info)
@@ -83,9 +100,9 @@ def open_export(path: str | Path, format: str | None = None,
 
 def open_encoded(path: str | Path, format: str | None = None,
                  scanned: Scan | None = None) -> tuple[FileInfo, Iterator[tuple]]:
-    """:func:`open_export`, each record already through :func:`searchflow.store.encode_record`:
+    """:func:`open_export`, each record already through :func:`searchflow.store.encoding.encode_record`:
     what an import stores. A large file is parsed by worker processes meanwhile."""
-    from ..store import encode_record
+    from ..store.encoding import encode_record
     from . import chunked
 
     info, records = open_export(path, format, scanned)

@@ -108,7 +108,7 @@ def check_readable(path: Path) -> None:
         head = fh.read(8192)
     if not head.strip(b"\xef\xbb\xbf \t\r\n") or (is_utf16(head) and not head[2:].strip(b"\x00 \t\r\n")):
         raise ImportProblem(path, 1, "file is empty, expected exported records")
-    if b"\x00" in head and not is_utf16(head):
+    if b"\x00" in head and not is_utf16(head) and not head.startswith(b"PK\x03\x04"):  # a zip (.xlsx) is binary by design
         raise ImportProblem(path, 1, "binary file (NUL bytes), expected a text export (RIS, MEDLINE, WoS, EndNote XML, CSV)")
 
 

@@ -3,7 +3,7 @@
 Parsing and normalising cost about as much CPU as storing, so a big file is cut into byte
 ranges that each begin at a record's first line (RIS: ``TY  - ``), and the ranges are
 parsed in parallel by the format's own line parser. Each comes back already encoded for the
-store (:func:`searchflow.store.encode_record`) and in file order. This process counts the
+store (:func:`searchflow.store.encoding.encode_record`) and in file order. This process counts the
 lines of each range as it cuts, so records and errors name the same lines a serial parse
 would, and the first problem in file order is the one reported.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterator
 
-from ..store import encode_record
+from ..store.encoding import encode_record
 from ..memory import collector_paused
 from .base import FileInfo, ImportProblem, unknown_tags_warning
 

@@ -28,12 +28,13 @@ from ..records import (
     Record, normalise_doi, normalise_issns, normalise_pages, normalise_pmcid, normalise_pmid,
     normalise_type, normalise_year, unique,
 )
-from ..store import encode_record
+from ..store.encoding import encode_record
 
 # Bump whenever records read from the same stored responses could come out different (a field,
 # a raw tag, their order): unchanged searches are then read again, once, and the run says so.
 # Version 1 is the reader of runs stored before this number was part of their fingerprint.
-PARSER_VERSION = 2
+# Version 3: an empty ArticleTitle falls back to the VernacularTitle (and a book's to its BookTitle).
+PARSER_VERSION = 3
 
 
 class CorruptResponse(Exception):
@@ -411,6 +412,8 @@ def parse_article(node: ET.Element) -> Record:
     vernacular = _text(article.find("VernacularTitle"))
     if vernacular:
         raw.append(("VernacularTitle", vernacular))
+    # PubMed leaves ArticleTitle empty for some non-English articles: the title is then the vernacular one
+    title = title or vernacular
     abstract = _abstract(article.find("Abstract"), raw)
     for other in citation.findall("OtherAbstract"):
         raw.append((f"OtherAbstract[{other.get('Language', '')}]",
@@ -549,7 +552,7 @@ def parse_book(node: ET.Element) -> Record:
         accession["bookaccession"] = book_ids["bookaccession"]
     kind = "chapter" if chapter_title else "book"
     return Record(
-        raw=raw, title=chapter_title or book_title, abstract=abstract, authors=authors,
+        raw=raw, title=chapter_title or book_title or vernacular, abstract=abstract, authors=authors,
         year=normalise_year(pub_date), journal=book_title if chapter_title else "", volume=_text(book.find("Volume")),
         pages=pages, doi=normalise_doi(ids.get("doi") or book_ids.get("doi") or elocation_doi), pmid=pmid,
         pmcid=normalise_pmcid(ids.get("pmc")), accession=accession, isbn=unique(isbns),

@@ -57,6 +57,7 @@ class DuplicateReview:
         self.store = store
         self.protocol = protocol
         self.decided = 0          # verdicts given here; works may have merged since the queue loaded
+        self.given: list[review.PairVerdict] = []     # this screen's verdicts, newest last, for undo
 
     def pairs(self) -> list[Any]:
         return review.possible_pairs(self.store, self.protocol)
@@ -65,8 +66,16 @@ class DuplicateReview:
         return pair.record_a, pair.record_b
 
     def decide(self, pair: Any, verdict: str, reviewer: str) -> None:
-        review.decide_pair(self.store, self.protocol, pair, verdict, reviewer)
+        self.given.append(review.decide_pair(self.store, self.protocol, pair, verdict, reviewer))
         self.decided += 1
+
+    def undo(self) -> review.PairVerdict | None:
+        """Take back the latest verdict given here: the pair waits for review again."""
+        if not self.given:
+            return None
+        review.take_back(self.store, self.protocol, self.given[-1])
+        self.decided += 1
+        return self.given.pop()
 
 
 class ScreeningApp(App):

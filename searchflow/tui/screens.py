@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from ..dedup.review import DedupError
-from ..screening import decisions
+from ..screening import decisions, filters
 from .widgets import (STAGE_NAMES, Pane, ReasonPicker, RecordView, StatusBar, TextPrompt, record_text,
                       verdict_text, work_line)
 
@@ -26,7 +26,7 @@ from .widgets import (STAGE_NAMES, Pane, ReasonPicker, RecordView, StatusBar, Te
 SCREENING_ACTIONS = {
     "include": "i", "exclude": "e", "maybe": "m", "not_retrieved": "r", "note": "n", "undo": "u",
     "previous": "left", "next": "right", "search": "slash", "help": "question_mark", "quit": "q",
-    "link": "l", "same": "s", "different": "d", "order": "o",
+    "link": "l", "same": "s", "different": "d", "order": "o", "filter": "f",
 }
 
 
@@ -110,6 +110,7 @@ class ScreeningScreen(BaseScreen):
         Binding("l", "link", "Link study", id="link"),
         # Off the footer (no room at 80 columns); the header shows the order, the help the key.
         Binding("o", "cycle_order", "Order: prioritised / as imported / random", id="order", show=False),
+        Binding("f", "filter", "Filter: undecided, maybe, hit:include, search:ID, words", id="filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -154,10 +155,14 @@ class ScreeningScreen(BaseScreen):
             summary = session.summary()
         self.query_one(StatusBar).update_status(stage=session.stage, reviewer=session.reviewer,
                                                 screened=session.screened, assigned=session.assigned,
-                                                order=session.order_label())
+                                                order=session.order_label(), filter=session.filter.describe())
         verdict = verdict_text(*(mine.verdict, mine.reason, mine.note) if mine else (None,)) + pending
         self.query_one("#work-line", Label).update(
-            work_line(session.position + 1, session.assigned, summary, verdict))
+            work_line(session.position + 1, session.listed, summary, verdict))
+        if summary is None and session.filter:
+            self.query_one(RecordView).show(Text(f"No work of yours matches the filter {session.filter.describe()}: "
+                                                 "press f to change it (empty: every work).", style="italic"))
+            return
         self.query_one(RecordView).show(record_text(summary, self.app.highlighter, self.search_text))
 
     # ------------------------------------------------------------ deciding
@@ -172,7 +177,10 @@ class ScreeningScreen(BaseScreen):
             if verdict == "exclude" and not reason:
                 self.action_exclude()          # the stage wants a reason: pick again
             return
-        if not more:
+        if not more and self.session.filter:
+            self.notify(f"Every work in the filter {self.session.filter.describe()} is screened. "
+                        "Press f to change the filter (empty: every work).", title="Filter done", timeout=8)
+        elif not more:
             self.notify(f"All {self.session.assigned} assigned works screened at this stage. "
                         "Press u to undo, ←/→ to review, q to quit.", title="Done", timeout=8)
         self.show_current()
@@ -245,6 +253,22 @@ class ScreeningScreen(BaseScreen):
 
         self.app.push_screen(TextPrompt("Search: a work number, or words in title/authors/abstract",
                                         self.search_text), searched)
+
+    def action_filter(self) -> None:
+        def filtered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                chosen = self.session.set_filter(text)
+            except decisions.ScreeningError as error:
+                self.refuse(error)
+                return
+            listed = f"{self.session.listed} work{'s' * (self.session.listed != 1)}"
+            self.notify(f"filter {chosen.describe()}: {listed}" if chosen else f"no filter: {listed}", timeout=3)
+            self.show_current()
+
+        self.app.push_screen(TextPrompt(f"Filter: {filters.SYNTAX}; empty: every work",
+                                        self.session.filter.describe()), filtered)
 
     def action_link(self) -> None:
         work_id = self.session.work_id
@@ -365,12 +389,14 @@ class ConflictScreen(BaseScreen):
 # ------------------------------------------------------------------ duplicate review
 
 class DuplicateScreen(BaseScreen):
-    """Possible duplicate pairs side by side, differing fields highlighted: s same, d different."""
+    """Possible duplicate pairs side by side, differing fields highlighted: s same, d different,
+    u takes back the latest verdict given here."""
 
     SCREEN_NAME = "duplicate review"
     BINDINGS = [
         Binding("s", "pair('same')", "Same", id="same"),
         Binding("d", "pair('different')", "Different", id="different"),
+        Binding("u", "undo_pair", "Undo", id="undo"),
         Binding("left", "move(-1)", "Prev", id="previous"),
         Binding("right", "move(1)", "Next", id="next"),
     ]
@@ -434,6 +460,21 @@ class DuplicateScreen(BaseScreen):
             return
         self.notify(f"pair marked {verdict}", timeout=3)
         self.reload()
+
+    def action_undo_pair(self) -> None:
+        try:
+            undone = self.app.duplicates.undo()
+        except DedupError as error:
+            self.refuse(error)
+            return
+        if undone is None:
+            self.notify("no pair verdict to undo on this screen", timeout=3)
+            return
+        self.notify(f"'{undone.verdict}' on records {undone.records[0]} and {undone.records[1]} undone", timeout=3)
+        self.reload()
+        self.index = next((i for i, pair in enumerate(self.pairs)
+                           if {pair.record_a["id"], pair.record_b["id"]} == set(undone.records)), self.index)
+        self.show_current()
 
 
 def _field(record: Any, name: str) -> str:

@@ -7,48 +7,26 @@ opens in well under a second. Every verdict, note and undo goes through
 returns, so the screen never moves on from an unsaved keypress. No SQL and no
 screening rules live here: only "where am I" and "what did I say".
 
-The order works are shown in is the reviewer's choice: as imported, random (seeded,
-the same every time for this reviewer) or prioritised. Prioritised order is built as
-the reviewer goes: the works already shown keep their place (so previous/next stays
-put) and each next work is the best-ranked unshown one of the newest ranking that
-:class:`~searchflow.screening.prioritise.BackgroundRanker` has finished, never waiting
-for a retrain. The model learns from this reviewer's own verdicts only (blinding).
+The order works are shown in is the reviewer's choice, by the rule of
+:mod:`searchflow.screening.order`: as imported, random or prioritised. Prioritised order is
+built as the reviewer goes: the works already shown keep their place (so previous/next stays
+put) and each next work comes from the newest ranking that
+:class:`~searchflow.screening.prioritise.BackgroundRanker` has finished, never waiting for a
+retrain.
 """
 from __future__ import annotations
 
-import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..protocol import Protocol, ProtocolError
-from ..screening import decisions, prioritise
+from ..protocol import Protocol
+from ..screening import decisions, filters, order as screening_order, prioritise
+from ..screening.order import AS_IMPORTED, ORDERS, PRIORITISED, RANDOM, default_order
 from ..store import Store
 
-PRIORITISED, AS_IMPORTED, RANDOM = "prioritised", "as imported", "random"
-ORDERS = (PRIORITISED, AS_IMPORTED, RANDOM)          # the order key cycles through them in this order
-_ORDER_SPELLINGS = {"prioritised": PRIORITISED, "prioritized": PRIORITISED, "as imported": AS_IMPORTED,
-                    "imported": AS_IMPORTED, "random": RANDOM}
 STOPPING_HINT_AFTER = 50       # irrelevant in a row before the dashboard points at the stopping rule
-
-
-def prioritise_on(protocol: Protocol) -> bool:
-    """``[screening] prioritise = true`` or a table of thresholds."""
-    value = protocol.screening.extra.get("prioritise", False)
-    return value is True or isinstance(value, dict)
-
-
-def default_order(protocol: Protocol) -> str:
-    """``[screening] order`` if given, else prioritised when the protocol prioritises, else as imported."""
-    value = protocol.screening.extra.get("order")
-    if value is None:
-        return PRIORITISED if prioritise_on(protocol) else AS_IMPORTED
-    order = _ORDER_SPELLINGS.get(str(value).strip().casefold().replace("_", " ")) if isinstance(value, str) else None
-    if order is None:
-        raise ProtocolError(f"{protocol.path}: screening.order: expected one of "
-                            f"{', '.join(repr(o) for o in ORDERS)}, got {value!r}")
-    return order
 
 
 def stopping_hint_after(protocol: Protocol) -> int:
@@ -92,6 +70,8 @@ class ScreeningSession:
         self.screens = reviewer in protocol.screening.reviewers or reviewer not in decisions.resolvers(protocol)
         self.imported: list[int] = (list(decisions.assigned_works(store, protocol, reviewer, stage))
                                     if self.screens else [])
+        self.filter = filters.Filter()
+        self._listed: set[int] | None = None      # the works the filter lets through (None: no filter)
         self.verdicts: dict[int, MyVerdict] = {}
         self._decided: list[int] = []        # works with a standing verdict, in the order decided
         self._screened = 0
@@ -103,7 +83,6 @@ class ScreeningSession:
         self._labels: dict[int, bool] = {}
         self._shown: set[int] = set()        # prioritised order: works placed so far (by work id)
         self._frontier: int | None = None    # prioritised order: work_ids[:frontier] are placed
-        self._cursor = 0                     # first import position that may still be unplaced
         self._reload_verdicts()
         prioritise.prepare_background()      # before the app runs: the order key can turn prioritising on
         self.position = 0
@@ -119,7 +98,27 @@ class ScreeningSession:
         self._summaries.clear()
         self._reload_verdicts()
         self._stop_ranker()                  # the works changed: the model's texts are stale
+        self._apply_filter()
         self._arrange(current)
+
+    # ------------------------------------------------------------ filter
+
+    def set_filter(self, text: str) -> filters.Filter:
+        """Narrow the list to the works a typed filter lets through (see
+        :mod:`searchflow.screening.filters`); empty text shows every work again. A bad filter
+        raises ScreeningError and changes nothing."""
+        chosen = filters.parse(text, self.store)
+        current, self.filter = self.work_id, chosen
+        self._apply_filter()
+        self._arrange(current)
+        return chosen
+
+    def _apply_filter(self) -> None:
+        self._listed = (set(filters.matching(self.store, self.protocol, self.reviewer, self.stage,
+                                             self.imported, self.filter)) if self.filter else None)
+
+    def _shown_order(self, works: list[int]) -> list[int]:
+        return works if self._listed is None else [w for w in works if w in self._listed]
 
     # ------------------------------------------------------------ order
 
@@ -139,19 +138,18 @@ class ScreeningSession:
         """Lay the works out in the chosen order and show ``current`` (else the first unscreened)."""
         self._frontier = None
         if self.order == RANDOM:
-            self.work_ids = list(self.imported)
-            seed = str(self.protocol.screening.extra.get("seed", "searchflow"))
-            random.Random(f"{seed}:{self.reviewer}:{self.stage}").shuffle(self.work_ids)
+            self.work_ids = self._shown_order(screening_order.shuffled(self.protocol, self.reviewer, self.stage,
+                                                                       self.imported))
         elif self.order == PRIORITISED:
             # Decided works first, in the order decided (so "previous" walks back through them);
             # the rest follow, to be placed one by one from the newest ranking.
-            decided = [w for w in self._decided if w in self.verdicts]
+            decided = self._shown_order([w for w in self._decided if w in self.verdicts])
             placed = set(decided)
-            self.work_ids = decided + [w for w in self.imported if w not in placed]
-            self._shown, self._frontier, self._cursor = placed, len(decided), 0
+            self.work_ids = decided + [w for w in self._shown_order(self.imported) if w not in placed]
+            self._shown, self._frontier = placed, len(decided)
             self._start_ranker()
         else:
-            self.work_ids = list(self.imported)
+            self.work_ids = self._shown_order(self.imported)
         self._position_of = {work_id: i for i, work_id in enumerate(self.work_ids)}
         if current is None or not self.go_to_work(current):
             following = self.next_unscreened(-1, wrap=False)
@@ -174,22 +172,12 @@ class ScreeningSession:
         ranking) and return its position; None when every work is placed. Never waits."""
         if self._frontier is None or self._frontier >= len(self.work_ids):
             return None
-        work_id = None
         ranker = self._ranker
-        ranking = ranker.ranking() if ranker is not None and self._index_of else None
-        if ranking:
-            works, shown = self._model_works, self._shown
-            for index in ranking:                # trained a decision or two ago at most
-                if works[index] not in shown:
-                    work_id = works[index]
-                    break
-        if work_id is None:                      # no ranking yet (or it is used up): import order
-            while self._cursor < len(self.imported) and self.imported[self._cursor] in self._shown:
-                self._cursor += 1
-            if self._cursor < len(self.imported):
-                work_id = self.imported[self._cursor]
-            else:                                # placed-but-new works (cannot happen after a reload)
-                work_id = self.work_ids[self._frontier]
+        ranking = ranker.ranking() if ranker is not None and self._index_of else None   # a decision or two old
+        works = self._model_works if ranking else self.imported    # the ranking's indices are the model's works
+        work_id = screening_order.next_ranked(ranking, works, self._shown, self._position_of)  # listed: filtered
+        if work_id is None:                      # placed-but-new works (cannot happen after a reload)
+            work_id = self.work_ids[self._frontier]
         return self._place(self._position_of[work_id])
 
     def order_label(self) -> str:
@@ -210,7 +198,7 @@ class ScreeningSession:
         if self._ranker is not None or self._loader is not None or not self.imported:
             return
         works = list(self.imported)
-        path = self.store.path
+        path = self.store.location
 
         def load() -> None:                # the model's process reads the texts from the store itself
             ranker = prioritise.BackgroundRanker(prioritise.StoreTexts(str(path), tuple(works)), self.settings)
@@ -237,8 +225,7 @@ class ScreeningSession:
 
     def _train(self) -> None:
         """Give the model this reviewer's own verdicts (call with the lock held); returns at once."""
-        labels = {work: prioritise.TRAINING_VERDICTS[mine.verdict] for work, mine in self.verdicts.items()
-                  if mine.verdict in prioritise.TRAINING_VERDICTS}
+        labels = prioritise.training_labels({work: mine.verdict for work, mine in self.verdicts.items()})
         self._labels = labels
         if self._ranker is not None:
             index_of = self._index_of
@@ -277,6 +264,11 @@ class ScreeningSession:
 
     @property
     def assigned(self) -> int:
+        return len(self.imported)
+
+    @property
+    def listed(self) -> int:
+        """Works in the list as shown (all assigned works, unless a filter narrows it)."""
         return len(self.work_ids)
 
     @property

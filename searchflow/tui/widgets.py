@@ -141,12 +141,14 @@ class StatusBar(Horizontal):
 
     _shown: tuple = ()
 
-    def update_status(self, *, stage: str, reviewer: str, screened: int, assigned: int, order: str = "") -> None:
+    def update_status(self, *, stage: str, reviewer: str, screened: int, assigned: int, order: str = "",
+                      filter: str = "") -> None:
         # Moving between works changes none of this: skip the relayout it would cost.
-        if self._shown == (stage, reviewer, screened, assigned, order):
+        if self._shown == (stage, reviewer, screened, assigned, order, filter):
             return
-        self._shown = (stage, reviewer, screened, assigned, order)
-        self.query_one("#status-order", Label).update(Text.assemble(("Order ", "dim"), (order, "bold")))
+        self._shown = (stage, reviewer, screened, assigned, order, filter)
+        self.query_one("#status-order", Label).update(Text.assemble(
+            ("Order ", "dim"), (order, "bold"), *((("  Filter ", "dim"), (filter, "bold yellow")) if filter else ())))
         self.query_one("#status-who", Label).update(
             Text.assemble(("Stage ", "dim"), (STAGE_NAMES.get(stage, stage), "bold"),
                           ("  Reviewer ", "dim"), (reviewer, "bold")))

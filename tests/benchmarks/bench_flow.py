@@ -21,7 +21,8 @@ from searchflow.flow import outputs, render
 from searchflow.flow.counts import compute
 from searchflow.flow.export import export
 from searchflow.records import Record
-from searchflow.store import Store, now
+from searchflow.store import now
+from searchflow.store.sqlite import SQLiteStore as Store
 
 DATABASES = ("Embase", "CINAHL", "MEDLINE", "PsycInfo", "SocINDEX")
 
@@ -46,11 +47,11 @@ full_text_reasons = ["wrong population", "wrong design", "no outcome data"]
     per = records // (len(DATABASES) + 1)
     with store.transaction():
         for i, search in enumerate(protocol.searches):
-            run = store.add_search_run(search.id, database=search.database, method=search.method,
-                                       fingerprint=search.id, round=search.round)
+            run = store.begin_pending_run(search.id, database=search.database, method=search.method,
+                                          connector="file", round=search.round)
             store.add_records(run, None, (Record(raw=[("TI", f"{search.id} {n}")], title=f"Record {search.id} {n}",
                                                  authors=["Smith, J"], year=2000 + n % 24) for n in range(per)))
-            store.finish_run(run)
+            store.complete_run(run, fingerprint=search.id, hits_reported=None)
         ids = [row[0] for row in store.conn.execute("SELECT id FROM source_record ORDER BY id")]
         works = [row[0] for row in store.conn.execute("SELECT work_id FROM source_record ORDER BY id")]
         moves = [(works[rng.randrange(len(works) // 2)], rec) for rec in rng.sample(ids[len(ids) // 2:], len(ids) // 4)]

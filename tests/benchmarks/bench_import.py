@@ -85,7 +85,7 @@ def breakdown(ris: Path, work: Path) -> None:
     from searchflow.memory import collector_paused
     from searchflow.sources import ris as ris_format
     from searchflow.sources.base import FileInfo, scan
-    from searchflow.store import encode_record
+    from searchflow.store.encoding import encode_record
 
     start = time.perf_counter()
     scanned = scan(ris)
@@ -100,7 +100,7 @@ def breakdown(ris: Path, work: Path) -> None:
     with Project.open(protocol) as project:
         store = project.store
         with store.transaction(), collector_paused():
-            run_id = store.add_search_run("big", database="PsycINFO", method="database", fingerprint="-")
+            run_id = store.begin_pending_run("big", database="PsycINFO", method="database", connector="file")
             start, cpu = time.perf_counter(), time.process_time()
             store.add_encoded(run_id, None, iter(rows))
             insert_s, insert_cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -1,4 +1,5 @@
-"""Parser benchmark for MEDLINE, Web of Science, Ovid tagged, EndNote XML and CSV exports.
+"""Parser benchmark for MEDLINE, Web of Science, Ovid tagged, EndNote XML, CSV, PubMed XML, BibTeX
+and Excel exports.
 
 Generates one large file per format, parses it in a fresh process (parse +
 normalise, no store) and prints file size, records per wall-clock second and per
@@ -6,6 +7,8 @@ CPU second (steadier on a shared machine) and peak RSS. Peak RSS that stays flat
 while the file grows is the check that parsing streams.
 
     python tests/benchmarks/bench_import_other.py [--records 100000] [--formats medline,wos]
+
+The machine's reference loop is printed first and last (see machine.py).
 """
 from __future__ import annotations
 
@@ -127,8 +130,64 @@ def write_csv(path: Path, n: int, rng: random.Random) -> None:
                              "Bench journal", r["volume"], r["issue"], f"{r['start']}--{r['end']}", r["doi"], r["abstract"]])
 
 
+def write_pubmed_xml(path: Path, n: int, rng: random.Random) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
+                 '2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n')
+        for i in range(n):
+            r = fake(rng, i)
+            authors = "".join(f"<Author ValidYN=\"Y\"><LastName>{escape(f)}</LastName><ForeName>{escape(g)}</ForeName>"
+                              f"<Initials>{g[0]}</Initials></Author>\n" for f, g in r["authors"])
+            mesh = "".join(f"<MeshHeading><DescriptorName MajorTopicYN=\"N\">{k}</DescriptorName></MeshHeading>\n"
+                           for k in r["keywords"])
+            fh.write(
+                f"<PubmedArticle>\n<MedlineCitation Status=\"MEDLINE\" Owner=\"NLM\">\n<PMID Version=\"1\">{r['pmid']}</PMID>\n"
+                f"<Article PubModel=\"Print\">\n<Journal><ISSN IssnType=\"Print\">1234-5678</ISSN><JournalIssue>"
+                f"<Volume>{r['volume']}</Volume><Issue>{r['issue']}</Issue><PubDate><Year>{r['year']}</Year><Month>Feb"
+                f"</Month></PubDate></JournalIssue>\n<Title>Bench journal</Title><ISOAbbreviation>Bench J</ISOAbbreviation>"
+                f"</Journal>\n<ArticleTitle>{r['title']}</ArticleTitle>\n<Pagination><MedlinePgn>{r['start']}-{r['end']}"
+                f"</MedlinePgn></Pagination>\n<ELocationID EIdType=\"doi\" ValidYN=\"Y\">{r['doi']}</ELocationID>\n"
+                f"<Abstract><AbstractText>{r['abstract']}</AbstractText></Abstract>\n<AuthorList CompleteYN=\"Y\">\n"
+                f"{authors}</AuthorList>\n<Language>eng</Language>\n<PublicationTypeList><PublicationType>Journal Article"
+                f"</PublicationType></PublicationTypeList>\n</Article>\n<MeshHeadingList>\n{mesh}</MeshHeadingList>\n"
+                f"</MedlineCitation>\n<PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">{r['pmid']}</ArticleId>"
+                f"<ArticleId IdType=\"doi\">{r['doi']}</ArticleId></ArticleIdList></PubmedData>\n</PubmedArticle>\n")
+        fh.write("</PubmedArticleSet>\n")
+
+
+# Names as reference managers write them in BibTeX: accents in LaTeX
+LATEX = {"Martínez": "Mart{\\'\\i}nez", "Müller": "M{\\\"u}ller", "Østergaard": "{\\O}stergaard",
+         "José": "Jos{\\'e}", "Inês": "In{\\^e}s"}
+
+
+def write_bibtex(path: Path, n: int, rng: random.Random) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            r = fake(rng, i)
+            authors = " and ".join(f"{LATEX.get(f, f)}, {LATEX.get(g, g)}" for f, g in r["authors"])
+            fh.write(f"@article{{bench{i},\n  author = {{{authors}}},\n  title = {{{{{r['title']}}}}},\n"
+                     f"  journal = {{Bench Journal}},\n  year = {{{r['year']}}},\n  volume = {{{r['volume']}}},\n"
+                     f"  number = {{{r['issue']}}},\n  pages = {{{r['start']}--{r['end']}}},\n  doi = {{{r['doi']}}},\n"
+                     f"  pmid = {{{r['pmid']}}},\n  keywords = {{{', '.join(r['keywords'])}}},\n"
+                     f"  abstract = {{{r['abstract']}}},\n}}\n\n")
+
+
+def write_xlsx(path: Path, n: int, rng: random.Random) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["ID", "Title", "Author", "Year", "Journal", "Volume", "Issue", "Pages", "DOI", "Abstract"])
+    for i in range(n):
+        r = fake(rng, i)
+        sheet.append([f"id_{i:07d}", r["title"], "; ".join(f"{f}, {g}" for f, g in r["authors"]), r["year"],
+                      "Bench journal", r["volume"], r["issue"], f"{r['start']}-{r['end']}", r["doi"], r["abstract"]])
+    workbook.save(path)
+
+
 WRITERS = {"medline": (write_medline, "nbib"), "wos": (write_wos, "txt"), "ovid_tagged": (write_ovid, "txt"),
-           "endnote_xml": (write_endnote, "xml"), "csv": (write_csv, "csv")}
+           "endnote_xml": (write_endnote, "xml"), "csv": (write_csv, "csv"), "pubmed_xml": (write_pubmed_xml, "xml"),
+           "bibtex": (write_bibtex, "bib"), "xlsx": (write_xlsx, "xlsx")}
 
 
 def one_run(path: Path, format: str) -> dict:
@@ -154,6 +213,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(one_run(Path(args.child[0]), args.child[1])))
         return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from machine import speed_line
+
+    print(speed_line())
     print(f"{'format':<12}{'records':>9}{'MB':>7}{'seconds':>9}{'records/s':>11}{'per CPU s':>11}{'peak RSS MB':>13}")
     with tempfile.TemporaryDirectory() as tmp:
         for format in args.formats.split(","):
@@ -167,6 +230,7 @@ def main() -> None:
                   f"{result['records'] / result['seconds']:>11,.0f}{result['records'] / result['cpu_seconds']:>11,.0f}"
                   f"{result['peak_rss_mb']:>13.0f}")
             path.unlink()
+    print(speed_line())
 
 
 if __name__ == "__main__":

@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/ for pubm
 from pubmed_fakes import EFETCH_HEAD, FakePubMed, article_xml, xml_response  # noqa: E402
 
 from searchflow.protocol import Search  # noqa: E402
-from searchflow.sources import pubmed  # noqa: E402
-from searchflow.sources.pubmed import PubMedSettings, parse_efetch, run_search, stored_records  # noqa: E402
-from searchflow.store import Store  # noqa: E402
+from searchflow.sources.pubmed import PubMedSettings, default_reader_processes, run_search, stored_records  # noqa: E402
+from searchflow.sources.pubmed import runs as pubmed  # noqa: E402  (the module that reads stored replies)
+from searchflow.sources.pubmed_xml import parse_efetch  # noqa: E402
+from searchflow.store.sqlite import SQLiteStore as Store  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 
@@ -84,7 +85,7 @@ def peak_rss_mb() -> float:
 
 
 def main(n: int = 50_000, readers: int | None = None, runs: int = 3) -> None:
-    readers = pubmed.default_reader_processes() if readers is None else readers
+    readers = default_reader_processes() if readers is None else readers
     ports = multiprocessing.Queue()
     child = multiprocessing.Process(target=serve, args=(n, ports), daemon=True)
     child.start()

@@ -20,7 +20,9 @@ from pathlib import Path
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions as sd
-from searchflow.store import Store, now
+from searchflow.screening.order import queue
+from searchflow.store import now
+from searchflow.store.sqlite import SQLiteStore as Store
 
 WORDS = ("social prescribing link worker primary care loneliness wellbeing community referral "
          "older adults mental health intervention qualitative realist evaluation outcomes").split()
@@ -54,9 +56,9 @@ files = ["embase.ris"]
                          journal="Journal of Benchmarks", doi=f"10.1234/bench.{i}", type="article")
 
     with store.transaction():
-        run = store.add_search_run("embase", database="Embase", method="database", fingerprint="bench")
+        run = store.begin_pending_run("embase", database="Embase", method="database", connector="file")
         store.add_records(run, None, records())
-        store.finish_run(run)
+        store.complete_run(run, fingerprint="bench", hits_reported=None)
     stamp = now()
     with store.transaction():
         for work in range(1, works + 1):
@@ -93,7 +95,7 @@ def main() -> None:
         protocol = protocol_module.load(path)
         store = Store.open(protocol.store_path)
         assigned = sd.assigned_works(store, protocol, "bob", "title_abstract")
-        todo = sd.queue(store, protocol, "bob", "title_abstract", assigned)
+        todo = queue(store, protocol, "bob", "title_abstract", assigned)
         first = sd.work_summary(store, todo[0])
         opens.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
@@ -126,7 +128,7 @@ def main() -> None:
     # each on a fresh connection: nothing one derived is reused by the next (cold figures)
     for label, call in (("final_decisions title_abstract", lambda s: sd.final_decisions(s, protocol, "title_abstract")),
                         ("conflicts title_abstract", lambda s: sd.conflicts(s, protocol, "title_abstract")),
-                        ("ann's full-text queue", lambda s: sd.queue(s, protocol, "ann", "full_text"))):
+                        ("ann's full-text queue", lambda s: queue(s, protocol, "ann", "full_text"))):
         store = Store.open(protocol.store_path)
         t0, c0 = time.perf_counter(), time.process_time()
         result = call(store)

@@ -29,7 +29,7 @@ from pathlib import Path
 from searchflow import protocol as protocol_module
 from searchflow.records import Record
 from searchflow.screening import decisions
-from searchflow.store import Store
+from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.tui.screens import ScreeningScreen
 from textual import events
@@ -80,9 +80,9 @@ def generate(folder: Path, works: int, screened: int, stage: str = "title_abstra
 
     store = Store.open(protocol.store_path)
     with store.transaction():
-        run_id = store.add_search_run("bench", database="MEDLINE", method="database", fingerprint="bench")
+        run_id = store.begin_pending_run("bench", database="MEDLINE", method="database", connector="file")
         store.add_records(run_id, None, records())
-        store.finish_run(run_id)
+        store.complete_run(run_id, fingerprint="bench", hits_reported=None)
         if stage == "full_text":
             forward = []
             for work in range(1, works + 1):

@@ -1,28 +1,27 @@
-"""The project store: one SQLite file beside the protocol. All SQL lives here.
+"""The SQLite store: one file beside the protocol, its schema, migrations and SQL.
 
-WAL journal so two reviewers can screen at once; foreign keys on; the schema
-version is SQLite's ``user_version`` and :data:`MIGRATIONS` brings an older store
-forward. Decisions, merges and pair verdicts are append-only event tables.
+WAL journal so two reviewers can screen at once; foreign keys on; the schema version is
+SQLite's ``user_version`` and :data:`MIGRATIONS` brings an older store forward. What each
+method promises is said once, in :class:`searchflow.store.base.Store`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .records import Record
+from .base import Store, StoreError
+from .clock import now
+from .encoding import JSON_FIELDS, RECORD_FIELDS, decode_raw, decode_record, encode_raw, fingerprint
+from .locks import Busy, file_lock
+from .replies import SQLiteReplyCache
 
 # Each entry moves the schema from version i to i+1. Never edit a released entry; append.
 # An entry is SQL, or the name of a function below that rewrites data SQL cannot.
-# A record's stored raw tags may refer to its title and abstract columns (see _stored_raw):
+# A record's stored raw tags may refer to its title and abstract columns (see encoding.py):
 # an entry that rewrites those columns must write the raw tags out in full first.
 MIGRATIONS: list[str] = [
     # 1: the nouns of the design: search runs, files, source records, works, events.
@@ -184,131 +183,23 @@ MIGRATIONS: list[str] = [
     """,
     # 3: raw tags in the separator form of encode_raw (JSON before), fingerprints recomputed
     "_reencode_raw",
+    # 4: a search's life in the store against the protocol: renamed, no longer counted, counted
+    # again. Append-only; a search that is not counted has no current version (is_current = 0)
+    # but keeps its records, works and decisions.
+    """
+    CREATE TABLE search_event (
+        id          INTEGER PRIMARY KEY,
+        search_id   TEXT NOT NULL,              -- the search's id after the event
+        action      TEXT NOT NULL CHECK (action IN ('rename', 'retire', 'restore')),
+        previous_id TEXT NOT NULL DEFAULT '',   -- rename: the id before
+        actor       TEXT NOT NULL DEFAULT '',
+        note        TEXT NOT NULL DEFAULT '',
+        time        TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-RECORD_FIELDS = (
-    "title", "abstract", "authors", "year", "journal", "journal_abbrev", "volume", "issue",
-    "pages", "doi", "pmid", "pmcid", "accession", "issn", "isbn", "type", "language",
-    "keywords", "url", "databases",
-)
-_JSON_FIELDS = {"authors", "accession", "issn", "isbn", "keywords", "databases"}
-
-
-class StoreError(Exception):
-    """The store cannot be used as asked (newer schema, not a searchflow store)."""
-
-
-def now() -> str:
-    """UTC timestamp with microseconds: event order survives two reviewers in one second."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _fingerprint(raw_text: str) -> str:
-    """A record's identity across versions of a search: sha1 of its raw tags as stored."""
-    return hashlib.sha1(raw_text.encode("utf-8")).hexdigest()
-
-
-def _dumps(value: Any) -> str:
-    """Compact JSON; the shared encoder and the shortcuts matter at 100,000 records."""
-    if not value:
-        return "{}" if isinstance(value, dict) else "[]"
-    if type(value) is list:
-        # names and keywords rarely hold anything JSON escapes: quote them directly
-        try:
-            joined = '","'.join(value)
-        except TypeError:             # not all strings
-            return _ENCODER.encode(value)
-        if joined.isprintable() and '"' not in joined and "\\" not in joined:
-            return f'["{joined}"]'
-    return _ENCODER.encode(value)
-
-
-# Raw tags are stored as "tag<US>value" pairs joined by <RS> (the ASCII unit and record
-# separators, made for this): a quarter of JSON's cost at 100,000 records. A value holding a
-# separator itself falls back to JSON, which never contains a bare control character.
-_UNIT, _RECORD_SEPARATOR = "\x1f", "\x1e"
-# A raw value identical to the record's title or abstract column is stored as one of these
-# characters: the abstract is most of a record, and keeping it twice doubled what an import
-# writes. The fingerprint is still taken over the values written out in full.
-_SAME_AS_TITLE, _SAME_AS_ABSTRACT = "\x11", "\x12"
-
-
-def encode_raw(raw: list[tuple[str, str]]) -> str:
-    """The raw tags written out in full (see :func:`decode_raw`): what the fingerprint hashes."""
-    text = _RECORD_SEPARATOR.join(map(_UNIT.join, raw))
-    return text if _separators_fit(text, raw) else _ENCODER.encode([list(pair) for pair in raw])
-
-
-def _separators_fit(text: str, raw: list[tuple[str, str]]) -> bool:
-    """No value holds a separator itself (else the tags are stored as JSON)."""
-    return text.count(_UNIT) == len(raw) and text.count(_RECORD_SEPARATOR) == len(raw) - 1
-
-
-def _stored_raw(raw: list[tuple[str, str]], title: str, abstract: str) -> tuple[str, str]:
-    """(fingerprint, stored text) of the raw tags: the full text's sha1, and, when a value is
-    the abstract column, the text with the values equal to the abstract or title column
-    replaced by a reference to it."""
-    pairs = list(map(_UNIT.join, raw))      # every step in C: this runs once per record imported
-    text = _RECORD_SEPARATOR.join(pairs)
-    if not _separators_fit(text, raw):
-        text = _ENCODER.encode([list(pair) for pair in raw])
-        return _fingerprint(text), text
-    fingerprint = _fingerprint(text)
-    if _SAME_AS_TITLE in text or _SAME_AS_ABSTRACT in text:   # a value a reference would mimic
-        return fingerprint, _ENCODER.encode([list(pair) for pair in raw])
-    values = list(map(itemgetter(1), raw))
-    if not abstract or abstract not in values:
-        return fingerprint, text          # the title alone is not worth writing the text again
-    for value, reference in ((abstract, _SAME_AS_ABSTRACT), (title, _SAME_AS_TITLE)):
-        at = -1
-        while value:
-            try:
-                at = values.index(value, at + 1)
-            except ValueError:
-                break
-            pairs[at] = f"{raw[at][0]}{_UNIT}{reference}"
-    return fingerprint, _RECORD_SEPARATOR.join(pairs)
-
-
-def decode_raw(text: str, title: str = "", abstract: str = "") -> list[tuple[str, str]]:
-    """The raw tags of a stored record; ``title`` and ``abstract`` are its columns, which the
-    stored text may refer to instead of repeating them."""
-    if _UNIT not in text:
-        return [tuple(pair) for pair in json.loads(text)]
-    pairs = [tuple(pair.split(_UNIT, 1)) for pair in text.split(_RECORD_SEPARATOR)]
-    if _SAME_AS_ABSTRACT in text or _SAME_AS_TITLE in text:
-        same_as = {_SAME_AS_TITLE: title, _SAME_AS_ABSTRACT: abstract}
-        pairs = [(tag, same_as.get(value, value)) for tag, value in pairs]
-    return pairs
-
-
-def encode_record(record: Record) -> tuple:
-    """A record as the stored values that depend on it alone: (fingerprint, line, raw, then
-    RECORD_FIELDS). Pure, so a parsing process can do it while this one writes."""
-    fingerprint, raw = _stored_raw(record.raw, record.title, record.abstract)
-    return (
-        fingerprint, record.line, raw,
-        record.title, record.abstract, _dumps(record.authors), record.year, record.journal,
-        record.journal_abbrev, record.volume, record.issue, record.pages, record.doi,
-        record.pmid, record.pmcid, _dumps(record.accession), _dumps(record.issn),
-        _dumps(record.isbn), record.type, record.language, _dumps(record.keywords),
-        record.url, _dumps(record.databases),
-    )
-
-
-def _decoded(row: sqlite3.Row) -> dict:
-    """A stored record row as a dict, its JSON fields and raw tags decoded."""
-    item = dict(row)
-    for key in _JSON_FIELDS:
-        item[key] = json.loads(item[key])
-    item["raw"] = decode_raw(item["raw"], item["title"], item["abstract"])
-    return item
-
 
 def _reencode_raw(conn: sqlite3.Connection) -> None:
     """Migration 3: raw tags from JSON to the separator form, fingerprints recomputed."""
@@ -316,29 +207,39 @@ def _reencode_raw(conn: sqlite3.Connection) -> None:
     updates = []
     for record_id, stored in rows:
         raw = encode_raw(decode_raw(stored))
-        updates.append((raw, _fingerprint(raw), record_id))
+        updates.append((raw, fingerprint(raw), record_id))
     conn.executemany("UPDATE source_record SET raw = ?, fingerprint = ? WHERE id = ?", updates)
 
 
-class Store:
+class SQLiteStore(Store, SQLiteReplyCache):
     """A connection to one project's SQLite store."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # ------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
+    def open(cls, path: str | Path) -> "SQLiteStore":
         path = Path(path)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:      # a missing folder, a directory, no permission
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
         conn.row_factory = sqlite3.Row
         try:
             # records are a few KB each: 16 KB pages store one in a page instead of a page and an
             # overflow page (a fifth off an import). Takes effect on a new store only.
             conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:   # cannot be opened or written: no such folder, read-only
+            conn.close()
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{path}: not a searchflow store ({exc})") from None
@@ -353,6 +254,7 @@ class Store:
         self.conn.close()
 
     def migrate(self) -> None:
+        """Bring an older store to :data:`SCHEMA_VERSION`, one transaction per step."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -374,69 +276,89 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT: all of it or none of it; writers queue instead of failing."""
+    def transaction(self) -> Iterator[None]:
+        # BEGIN IMMEDIATE takes the write lock at once: writers queue (busy_timeout) instead of failing
         if self.conn.in_transaction:  # nested: the outer transaction decides
-            yield self.conn
+            yield
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            yield
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
     @contextmanager
     def exclusive(self, task: str, what: str) -> Iterator[None]:
-        """Only one process at a time runs ``task`` on this store (a PubMed search takes minutes,
-        far too long to hold SQLite's write lock, which would stall reviewers' decisions). An OS
-        file lock beside the store: the system releases it when a process dies, so a killed
-        search can resume at once. ``what`` names the task in the error."""
         try:
-            import fcntl
-        except ImportError:              # not POSIX: no lock, as before
-            yield
-            return
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
-        lock_path = self.path.with_name(f"{self.path.name}.{safe}.lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"{self.path}: {what} is running in another process; "
-                                 f"wait for it to finish (or stop it) and run again") from None
-            yield
-        finally:
-            os.close(fd)                 # closing releases the lock
+            with file_lock(self.path, task):
+                yield
+        except Busy:
+            raise StoreError(f"{self.path}: {what} is running in another process; "
+                             f"wait for it to finish (or stop it) and run again") from None
+
+    def change_counter(self) -> tuple[int, int]:
+        # data_version counts other connections' commits, total_changes this connection's writes
+        (version,) = self.conn.execute("PRAGMA data_version").fetchone()
+        return version, self.conn.total_changes
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
+        """The first row as a dict (the interface's rows outlive the connection's row type)."""
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return None if row is None else dict(row)
+
+    def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        return [dict(row) for row in self.conn.execute(sql, tuple(params))]
 
     # ------------------------------------------------------------ search runs
 
-    def current_run(self, search_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT * FROM search_run WHERE search_id = ? AND is_current = 1", (search_id,)
-        ).fetchone()
+    def current_run(self, search_id: str) -> dict | None:
+        return self._one("SELECT * FROM search_run WHERE search_id = ? AND is_current = 1", (search_id,))
 
-    def add_search_run(self, search_id: str, *, database: str, method: str, fingerprint: str,
-                       platform: str = "", query: str = "", limits: str = "", date_run: str = "",
-                       round: int = 1, hits_reported: int | None = None, connector: str = "file",
-                       query_translation: str = "") -> int:
-        """A new version of a search; earlier versions stay but stop counting."""
-        (last,) = self.conn.execute(
-            "SELECT COALESCE(MAX(version), 0) FROM search_run WHERE search_id = ?", (search_id,)
-        ).fetchone()
+    def latest_run(self, search_id: str) -> dict | None:
+        return self._one(
+            "SELECT * FROM search_run WHERE search_id = ? AND version > 0 ORDER BY version DESC LIMIT 1",
+            (search_id,))
+
+    def latest_runs(self) -> list[dict]:
+        return [dict(row) for row in self.conn.execute(
+            """SELECT r.*, (SELECT MAX(c.is_current) FROM search_run c WHERE c.search_id = r.search_id) AS counted,
+                      (SELECT COUNT(*) FROM search_run c WHERE c.search_id = r.search_id AND c.version > 0)
+                          AS versions,
+                      (SELECT MIN(c.id) FROM search_run c WHERE c.search_id = r.search_id) AS first_id
+               FROM search_run r
+               WHERE r.version = (SELECT MAX(c.version) FROM search_run c WHERE c.search_id = r.search_id)
+                 AND r.version > 0
+               ORDER BY first_id""")]
+
+    def set_search_counted(self, search_id: str, counted: bool, actor: str, note: str = "") -> None:
         self.conn.execute("UPDATE search_run SET is_current = 0 WHERE search_id = ?", (search_id,))
+        if counted:
+            self.conn.execute(
+                """UPDATE search_run SET is_current = 1 WHERE id =
+                   (SELECT id FROM search_run WHERE search_id = ? AND version > 0 ORDER BY version DESC LIMIT 1)""",
+                (search_id,))
+        self.add_search_event(search_id, "restore" if counted else "retire", actor=actor, note=note)
+
+    def rename_search(self, old: str, new: str, actor: str, note: str = "") -> None:
+        self.conn.execute("UPDATE search_run SET search_id = ? WHERE search_id = ?", (new, old))
+        self.add_search_event(new, "rename", previous_id=old, actor=actor, note=note)
+
+    def add_search_event(self, search_id: str, action: str, previous_id: str = "", actor: str = "",
+                         note: str = "") -> int:
         cur = self.conn.execute(
-            """INSERT INTO search_run (search_id, version, is_current, database, platform, method,
-                   query, limits, date_run, round, hits_reported, connector, query_translation,
-                   fingerprint, imported_at)
-               VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (search_id, last + 1, database, platform, method, query, limits, date_run, round,
-             hits_reported, connector, query_translation, fingerprint, now()),
-        )
+            "INSERT INTO search_event (search_id, action, previous_id, actor, note, time) VALUES (?, ?, ?, ?, ?, ?)",
+            (search_id, action, previous_id, actor, note, now()))
         return cur.lastrowid
+
+    def search_events(self) -> list[dict]:
+        return [dict(row) for row in self.conn.execute("SELECT * FROM search_event ORDER BY id")]
 
     def update_search_run(self, run_id: int, **values: Any) -> None:
         allowed = {"hits_reported", "query_translation", "record_count", "date_run", "limits", "query", "round",
@@ -462,13 +384,6 @@ class Store:
             (record_count, vendor, encoding, file_id),
         )
 
-    def finish_run(self, run_id: int) -> int:
-        (count,) = self.conn.execute(
-            "SELECT COUNT(*) FROM source_record WHERE run_id = ?", (run_id,)
-        ).fetchone()
-        self.conn.execute("UPDATE search_run SET record_count = ? WHERE id = ?", (count, run_id))
-        return count
-
     def carried_records(self, run_id: int, previous_run_id: int) -> int:
         (count,) = self.conn.execute(
             """SELECT COUNT(*) FROM source_record WHERE run_id = ? AND fingerprint IN
@@ -489,18 +404,7 @@ class Store:
 
     # ------------------------------------------------------------ records
 
-    def add_records(self, run_id: int, file_id: int | None, records: Iterable[Record],
-                    previous_run_id: int | None = None, batch: int = 2000,
-                    seed_work_id: int | None = None, *, first_position: int = 1,
-                    carried: dict[str, int] | None = None) -> int:
-        """Store records, each in a work of its own unless an identical record of the
-        previous version of this search already has one (decisions then carry over)."""
-        return self.add_encoded(run_id, file_id, map(encode_record, records), previous_run_id,
-                                batch, seed_work_id, first_position=first_position, carried=carried)
-
     def carried_works(self, previous_run_id: int | None) -> dict[str, int]:
-        """fingerprint -> work of the previous version's records: what an identical record keeps.
-        Pass it to successive add_records calls of one run so each is claimed once."""
         if previous_run_id is None:
             return {}
         return dict(self.conn.execute(
@@ -510,39 +414,34 @@ class Store:
                     previous_run_id: int | None = None, batch: int = 2000,
                     seed_work_id: int | None = None, *, first_position: int = 1,
                     carried: dict[str, int] | None = None) -> int:
-        """:meth:`add_records` for records already through :func:`encode_record`."""
         if carried is None:
             carried = self.carried_works(previous_run_id)
-        (next_work,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM work").fetchone()
         created = now()
-        rows: list[tuple] = []
-        works: list[tuple] = []
+        pending_rows: list[tuple] = []       # (position, carried work or None, encoded values)
         count = 0
         # SQLite releases the GIL while it writes, so a writer thread overlaps the inserts
         # with parsing the next batch; one batch in flight bounds memory.
         with ThreadPoolExecutor(max_workers=1) as writer:
             pending: Future | None = None
             for position, values in enumerate(encoded, start=first_position):
-                work_id = carried.pop(values[0], None)
-                if work_id is None:
-                    work_id = next_work
-                    next_work += 1
-                    works.append((work_id, created))
-                rows.append((run_id, file_id, position, work_id, seed_work_id) + values)
+                pending_rows.append((position, carried.pop(values[0], None), values))
                 count += 1
-                if len(rows) >= batch:
+                if len(pending_rows) >= batch:
                     if pending is not None:
                         pending.result()
-                    pending = writer.submit(self._flush, works, rows)
-                    works, rows = [], []
+                    pending = writer.submit(self._flush, run_id, file_id, seed_work_id, created, pending_rows)
+                    pending_rows = []
             if pending is not None:
                 pending.result()
-        self._flush(works, rows)
+        self._flush(run_id, file_id, seed_work_id, created, pending_rows)
         return count
 
-    def _flush(self, works: list[tuple], rows: list[tuple]) -> None:
-        if works:
-            self.conn.executemany("INSERT INTO work (id, created_at) VALUES (?, ?)", works)
+    def _flush(self, run_id: int, file_id: int | None, seed_work_id: int | None, created: str,
+               batch: list[tuple]) -> None:
+        """Write a batch of records, first making the works of those that carry none."""
+        new_works = iter(self._new_works(sum(work is None for _, work, _ in batch), created))
+        rows = [(run_id, file_id, position, next(new_works) if work is None else work, seed_work_id) + values
+                for position, work, values in batch]
         if rows:
             self.conn.executemany(
                 f"""INSERT INTO source_record (run_id, file_id, position, work_id, seed_work_id,
@@ -551,8 +450,17 @@ class Store:
                 rows,
             )
 
+    def _new_works(self, count: int, created: str) -> list[int]:
+        """``count`` new works in one statement, their ids ascending. SQLite gives each the next
+        rowid as it inserts, so writers beside this one never get the same id (reading
+        MAX(id) first and counting on would race them outside a transaction)."""
+        if not count:
+            return []
+        return sorted(row[0] for row in self.conn.execute(
+            """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+               INSERT INTO work (created_at) SELECT ? FROM n RETURNING id""", (count, created)))
+
     def record_rows(self, current_only: bool = True, run_id: int | None = None) -> Iterator[dict]:
-        """Source records joined with their search run, JSON fields decoded, in import order."""
         where, params = [], []
         if current_only:
             where.append("r.is_current = 1")
@@ -566,15 +474,14 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY s.id"
         for row in self.conn.execute(sql, params):
-            yield _decoded(row)
+            yield decode_record(row)
 
     def field_coverage(self, run_id: int) -> dict[str, int]:
-        """How many of a run's records have each normalised field filled."""
         parts = []
         for name in RECORD_FIELDS:
             if name == "year":
                 parts.append("SUM(year IS NOT NULL)")
-            elif name in _JSON_FIELDS:
+            elif name in JSON_FIELDS:
                 parts.append(f"SUM({name} NOT IN ('[]', '{{}}'))")
             else:
                 parts.append(f"SUM({name} != '')")
@@ -584,22 +491,18 @@ class Store:
         return {"records": row[0], **{name: row[i + 1] or 0 for i, name in enumerate(RECORD_FIELDS)}}
 
     def counts(self) -> dict[str, int]:
-        """Totals over the current search runs, for `status` and change reports."""
         row = self.conn.execute(
             """SELECT COUNT(*), COUNT(DISTINCT s.work_id) FROM source_record s
                JOIN search_run r ON r.id = s.run_id WHERE r.is_current = 1"""
         ).fetchone()
         return {"records": row[0], "works": row[1]}
 
-    # ------------------------------------------------------------ connector searches (PubMed)
-    # A connector search run is written in two steps: a pending row (version 0, not current)
-    # collects the E-utilities responses as they arrive, so an interrupted search resumes;
+    # ------------------------------------------------------------ pending runs
+    # Every search run is first a pending row (version 0, not current) that takes its records;
     # complete_run() then gives it the next version number and makes it current.
 
-    def pending_run(self, search_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT * FROM search_run WHERE search_id = ? AND version = 0", (search_id,)
-        ).fetchone()
+    def pending_run(self, search_id: str) -> dict | None:
+        return self._one("SELECT * FROM search_run WHERE search_id = ? AND version = 0", (search_id,))
 
     def begin_pending_run(self, search_id: str, *, database: str, method: str, connector: str,
                           platform: str = "", query: str = "", limits: str = "", date_run: str = "",
@@ -614,7 +517,6 @@ class Store:
 
     def complete_run(self, run_id: int, *, fingerprint: str, hits_reported: int | None,
                      query_translation: str = "") -> int:
-        """The pending run becomes the current version of its search; returns the version."""
         (search_id,) = self.conn.execute("SELECT search_id FROM search_run WHERE id = ?", (run_id,)).fetchone()
         (last,) = self.conn.execute(
             "SELECT COALESCE(MAX(version), 0) FROM search_run WHERE search_id = ?", (search_id,)
@@ -630,17 +532,13 @@ class Store:
         return last + 1
 
     def discard_run(self, run_id: int) -> None:
-        """Drop a pending run and (by cascade) its stored responses."""
         self.conn.execute("DELETE FROM search_run WHERE id = ? AND version = 0", (run_id,))
 
     def run_record_keys(self, run_id: int) -> list[tuple[int, str, int]]:
-        """(record id, fingerprint, work) of a run's records in stored order: what a PubMed run,
-        whose records were stored as its replies arrived, checks before it completes."""
         return [tuple(row) for row in self.conn.execute(
             "SELECT id, fingerprint, work_id FROM source_record WHERE run_id = ? ORDER BY position", (run_id,))]
 
     def drop_run_records(self, run_id: int) -> None:
-        """Delete a pending run's records, and the works made for them that nothing else refers to."""
         works = [row[0] for row in self.conn.execute(
             "SELECT DISTINCT work_id FROM source_record WHERE run_id = ?", (run_id,))]
         self.conn.execute("DELETE FROM source_record WHERE run_id = ?", (run_id,))
@@ -653,45 +551,7 @@ class Store:
                                   UNION SELECT seed_work_id FROM source_record WHERE seed_work_id IS NOT NULL)""",
             (json.dumps(works),))
 
-    def add_eutils_response(self, run_id: int, seq: int, utility: str, request: str, body: bytes) -> None:
-        """One E-utilities response, zlib-compressed; ``request`` must not hold the API key."""
-        self.conn.execute(
-            "INSERT INTO eutils_response (run_id, seq, utility, request, body, time) VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, seq, utility, request, zlib.compress(body, 1), now()),
-        )
-
-    def eutils_requests(self, run_id: int) -> list[tuple[int, str, str]]:
-        """(seq, utility, request JSON) of a run's stored responses, in order; bodies stay on disk."""
-        return [tuple(row) for row in self.conn.execute(
-            "SELECT seq, utility, request FROM eutils_response WHERE run_id = ? ORDER BY seq", (run_id,))]
-
-    def eutils_body(self, run_id: int, seq: int) -> bytes:
-        (body,) = self.conn.execute(
-            "SELECT body FROM eutils_response WHERE run_id = ? AND seq = ?", (run_id, seq)).fetchone()
-        return zlib.decompress(body)
-
-    def drop_eutils_responses(self, run_id: int, from_seq: int) -> None:
-        self.conn.execute("DELETE FROM eutils_response WHERE run_id = ? AND seq >= ?", (run_id, from_seq))
-
-    def eutils_digest(self, run_id: int) -> str:
-        """sha256 over a run's stored requests and (still compressed) responses: a replay that
-        would read the same bytes can be skipped."""
-        digest = hashlib.sha256()
-        for seq, utility, request, body in self.conn.execute(
-                "SELECT seq, utility, request, body FROM eutils_response WHERE run_id = ? ORDER BY seq", (run_id,)):
-            digest.update(f"{seq}\t{utility}\t{request}\t{len(body)}\n".encode("utf-8"))
-            digest.update(body)
-        return digest.hexdigest()
-
-    def copy_eutils_responses(self, from_run: int, to_run: int) -> None:
-        self.conn.execute(
-            """INSERT INTO eutils_response (run_id, seq, utility, request, body, time)
-               SELECT ?, seq, utility, request, body, time FROM eutils_response WHERE run_id = ?""",
-            (to_run, from_run),
-        )
-
     def run_fingerprints(self, run_id: int) -> list[str]:
-        """The run's record fingerprints in stored order (a replay must give the same list)."""
         return [row[0] for row in self.conn.execute(
             "SELECT fingerprint FROM source_record WHERE run_id = ? ORDER BY id", (run_id,))]
 
@@ -700,8 +560,6 @@ class Store:
             "SELECT pmid FROM source_record WHERE run_id = ? AND pmid != '' ORDER BY id", (run_id,))]
 
     def work_identifiers(self, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        """PMID, DOI, title and year of each work (first non-empty among its records);
-        works that do not exist are left out."""
         found: dict[int, dict[str, Any]] = {}
         for work_id in work_ids:
             rows = self.conn.execute(
@@ -715,14 +573,7 @@ class Store:
             }
         return found
 
-    @staticmethod
-    def record_fingerprint(record: Record) -> str:
-        """The fingerprint add_records gives a record (sha1 of its raw tags as stored)."""
-        return _fingerprint(encode_raw(record.raw))
-
     def flow_records(self) -> list[tuple[int, int, int, str, str, str, int]]:
-        """(record, work, run, search id, database, method, round) of every current record,
-        in import order: all the flow counts need, without decoding the raw tags."""
         cursor = self.conn.cursor()
         cursor.row_factory = None       # plain tuples straight from SQLite: no Row objects to convert
         return cursor.execute(
@@ -732,15 +583,19 @@ class Store:
 
     # ------------------------------------------------------------ screening
 
-    def data_version(self) -> tuple[int, int]:
-        """Changes whenever the data does, through this connection or any other (SQLite's
-        ``data_version`` counts other connections' commits, ``total_changes`` this one's
-        writes): what tells a cached derivation it is stale."""
-        (version,) = self.conn.execute("PRAGMA data_version").fetchone()
-        return version, self.conn.total_changes
+    def last_work_id(self) -> int:
+        (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM work").fetchone()
+        return last
+
+    def current_work_ids_after(self, work_id: int) -> set[int]:
+        return {row[0] for row in self.conn.execute(
+            """SELECT DISTINCT s.work_id FROM source_record s JOIN search_run r ON r.id = s.run_id
+               WHERE r.is_current = 1 AND s.work_id > ?""", (work_id,))}
+
+    def work_exists(self, work_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM work WHERE id = ?", (work_id,)).fetchone() is not None
 
     def is_current_work(self, work_id: int) -> bool:
-        """A work counts while it has a member in a current search run (dedup may empty it)."""
         return self.conn.execute(
             """SELECT 1 FROM source_record s JOIN search_run r ON r.id = s.run_id
                WHERE s.work_id = ? AND r.is_current = 1 LIMIT 1""", (work_id,)
@@ -752,9 +607,8 @@ class Store:
                WHERE r.is_current = 1""")}
 
     def work_entries(self, title_abstract_runs: Iterable[int]) -> list[tuple[int, int, int]]:
-        """(work, first record id, 1 if a member came from one of ``title_abstract_runs``)
-        for every current work, in import order. Grouped in SQL over the covering (run, work)
-        index: about twice as fast as grouping the records in Python on 100,000 works."""
+        # grouped in SQL over the covering (run, work) index: about twice as fast as grouping
+        # the records in Python on 100,000 works
         current = [row[0] for row in self.conn.execute("SELECT id FROM search_run WHERE is_current = 1")]
         if not current:
             return []
@@ -766,8 +620,6 @@ class Store:
                 WHERE run_id IN ({",".join(map(str, current))}) GROUP BY work_id ORDER BY first""").fetchall()
 
     def work_texts(self, work_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """work id -> (title, abstract) for prioritisation: the longest of each among the
-        work's current members."""
         wanted = {int(w) for w in work_ids}
         texts: dict[int, tuple[str, str]] = {}
         for work_id, title, abstract in self.conn.execute(
@@ -778,18 +630,28 @@ class Store:
                 texts[work_id] = (max(old_title, title, key=len), max(old_abstract, abstract, key=len))
         return texts
 
+    def work_search_texts(self, work_ids: Iterable[int]) -> dict[int, tuple[frozenset[str], str]]:
+        wanted = {int(w) for w in work_ids}
+        searches: dict[int, set[str]] = {}
+        texts: dict[int, list[str]] = {}
+        for work_id, search, title, abstract, keywords in self.conn.execute(
+                """SELECT s.work_id, r.search_id, s.title, s.abstract, s.keywords FROM source_record s
+                   JOIN search_run r ON r.id = s.run_id WHERE r.is_current = 1"""):
+            if work_id in wanted:
+                searches.setdefault(work_id, set()).add(search)
+                texts.setdefault(work_id, []).extend([title, abstract, "; ".join(json.loads(keywords))])
+        return {w: (frozenset(searches[w]), "\n".join(texts[w])) for w in searches}
+
     def work_records(self, work_id: int) -> list[dict]:
-        """A work's current members with their search run, JSON fields decoded."""
         rows = self.conn.execute(
             """SELECT s.*, r.search_id AS search, r.database AS database, r.method AS method
                FROM source_record s JOIN search_run r ON r.id = s.run_id
                WHERE s.work_id = ? AND r.is_current = 1 ORDER BY s.id""", (work_id,))
-        return [_decoded(row) for row in rows]
+        return [decode_record(row) for row in rows]
 
     def add_decision(self, work_id: int, stage: str, reviewer: str, kind: str = "verdict",
                      verdict: str | None = None, reason: str = "", note: str = "",
                      undoes: int | None = None, time: str | None = None) -> int:
-        """Append one decision event; committed at once unless inside a transaction."""
         cur = self.conn.execute(
             """INSERT INTO decision (work_id, stage, reviewer, kind, verdict, reason, note, undoes, time)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -798,8 +660,7 @@ class Store:
         return cur.lastrowid
 
     def decision_events(self, stage: str | None = None, reviewer: str | None = None,
-                        work_id: int | None = None, kinds: Iterable[str] | None = None) -> list[sqlite3.Row]:
-        """Decision events in the order they happened, each with ``undone`` (1 if an undo cancels it)."""
+                        work_id: int | None = None, kinds: Iterable[str] | None = None) -> list[dict]:
         where, params = [], []
         for column, value in (("stage", stage), ("reviewer", reviewer), ("work_id", work_id)):
             if value is not None:
@@ -814,25 +675,18 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY d.time, d.id"
-        return self.conn.execute(sql, params).fetchall()
+        return self._all(sql, params)
 
     def screened_works(self, reviewer: str, stage: str) -> set[int]:
-        """Works this reviewer has a standing verdict on: a reviewer's queue without loading the verdicts."""
         undone = {row[0] for row in self.conn.execute(
             "SELECT undoes FROM decision WHERE undoes IS NOT NULL AND stage = ? AND reviewer = ?", (stage, reviewer))}
         return {work for event, work in self.conn.execute(
             "SELECT id, work_id FROM decision WHERE reviewer = ? AND stage = ? AND kind = 'verdict'", (reviewer, stage))
             if event not in undone}
 
-    DECISION_COLUMNS = ("id", "work_id", "stage", "reviewer", "kind", "verdict", "reason", "note", "time", "undoes")
-
     def decision_tuples(self, stage: str, reviewer: str | None = None, work_id: int | None = None,
                         kinds: Iterable[str] = ("verdict", "resolution"), by_work: bool = False,
                         works_with: Iterable[str] | None = None) -> list[tuple]:
-        """Standing events (no undo cancels them) as plain tuples of :attr:`DECISION_COLUMNS`,
-        in the order they happened (``by_work``: grouped by work, in the order they happened
-        within each work): the fast path for deriving screening state. ``works_with``: only
-        works with some event (standing or not) whose verdict is one of these."""
         where, params = ["stage = ?"], [stage]
         if reviewer is not None:
             where.append("reviewer = ?")
@@ -858,26 +712,23 @@ class Store:
         return [row for row in rows if row[0] not in undone] if undone else rows
 
     def decided_works(self, stage: str) -> list[int]:
-        """Works with any decision event at a stage, in work order (from the index alone)."""
         return [row[0] for row in self.conn.execute(
             "SELECT DISTINCT work_id FROM decision WHERE stage = ? ORDER BY work_id", (stage,))]
 
-    def decision_event(self, decision_id: int) -> sqlite3.Row | None:
-        return self.conn.execute(
+    def decision_event(self, decision_id: int) -> dict | None:
+        return self._one(
             """SELECT d.*, EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS undone
-               FROM decision d WHERE d.id = ?""", (decision_id,)).fetchone()
+               FROM decision d WHERE d.id = ?""", (decision_id,))
 
-    def latest_standing(self, reviewer: str, stage: str) -> sqlite3.Row | None:
-        """This person's latest verdict or resolution at a stage that no undo cancels."""
-        return self.conn.execute(
+    def latest_standing(self, reviewer: str, stage: str) -> dict | None:
+        return self._one(
             """SELECT d.* FROM decision d
                WHERE d.reviewer = ? AND d.stage = ? AND d.kind IN ('verdict', 'resolution')
                  AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)
-               ORDER BY d.time DESC, d.id DESC LIMIT 1""", (reviewer, stage)).fetchone()
+               ORDER BY d.time DESC, d.id DESC LIMIT 1""", (reviewer, stage))
 
     def standing_match(self, work_id: int, stage: str, reviewer: str, verdict: str, reason: str,
                        note: str, before: str | None = None) -> int | None:
-        """The latest standing event with these values (what an imported undo cancels)."""
         row = self.conn.execute(
             """SELECT d.id FROM decision d
                WHERE d.work_id = ? AND d.stage = ? AND d.reviewer = ? AND d.verdict = ?
@@ -895,7 +746,6 @@ class Store:
         return cur.lastrowid
 
     def blinding_action(self, stage: str) -> str | None:
-        """The latest blinding event of a stage ('unblind' | 'blind'), None if there is none."""
         row = self.conn.execute(
             "SELECT action FROM blinding WHERE stage = ? ORDER BY id DESC LIMIT 1", (stage,)).fetchone()
         return row[0] if row else None
@@ -907,7 +757,6 @@ class Store:
         return cur.lastrowid
 
     def study_links(self) -> dict[int, int]:
-        """Each report's latest link (report work -> study work), itself when unlinked."""
         return {row[0]: row[1] for row in self.conn.execute(
             "SELECT report_work, study_work FROM study_link ORDER BY id")}
 
@@ -917,7 +766,6 @@ class Store:
     # the latest row of a pair is its verdict.
 
     def dedup_checkpoint(self) -> int:
-        """The last record id an earlier dedup pass compared (0 before the first pass)."""
         (last,) = self.conn.execute("SELECT COALESCE(MAX(last_record), 0) FROM dedup_run").fetchone()
         return last
 
@@ -932,7 +780,6 @@ class Store:
         return cur.lastrowid
 
     def move_records(self, moves: Iterable[tuple[int, int, int, str, float | None]], actor: str = "dedup") -> int:
-        """Move records to another work: (record, from work, to work, rule, score) each, logged."""
         time = now()
         rows = list(moves)
         self.conn.executemany("UPDATE source_record SET work_id = ? WHERE id = ? AND work_id = ?",
@@ -943,15 +790,19 @@ class Store:
             [(record, from_work, to_work, rule, score, actor, time) for record, from_work, to_work, rule, score in rows])
         return len(rows)
 
-    def merge_events(self, record_id: int | None = None) -> list[sqlite3.Row]:
+    def merge_events(self, record_id: int | None = None) -> list[dict]:
         sql, params = "SELECT * FROM merge_event", []
         if record_id is not None:
             sql += " WHERE record_id = ?"
             params.append(record_id)
-        return self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        return self._all(sql + " ORDER BY id", params)
 
-    def merge_event(self, event_id: int) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM merge_event WHERE id = ?", (event_id,)).fetchone()
+    def last_merge_events(self, count: int) -> list[int]:
+        rows = self.conn.execute("SELECT id FROM merge_event ORDER BY id DESC LIMIT ?", (count,)).fetchall()
+        return [row[0] for row in reversed(rows)]
+
+    def merge_event(self, event_id: int) -> dict | None:
+        return self._one("SELECT * FROM merge_event WHERE id = ?", (event_id,))
 
     def add_pair_decision(self, record_a: int, record_b: int, verdict: str, score: float | None = None,
                           reviewer: str = "") -> int:
@@ -962,7 +813,6 @@ class Store:
         return cur.lastrowid
 
     def add_possible_pairs(self, pairs: Iterable[tuple[int, int, float]]) -> int:
-        """Queue pairs for review, skipping pairs that already have any verdict row."""
         known = {(a, b) for a, b in self.conn.execute("SELECT record_a, record_b FROM pair_decision")}
         time = now()
         rows = []
@@ -976,10 +826,8 @@ class Store:
             rows)
         return len(rows)
 
-    def pair_verdicts(self) -> list[sqlite3.Row]:
-        """The latest verdict of every pair, with both records' fingerprints and current works
-        (a changed export gives records new ids; the fingerprint finds them again)."""
-        return self.conn.execute(
+    def pair_verdicts(self) -> list[dict]:
+        return self._all(
             """SELECT p.id, p.record_a, p.record_b, p.verdict, p.score, p.reviewer, p.time,
                       a.fingerprint AS fingerprint_a, b.fingerprint AS fingerprint_b,
                       a.work_id AS work_a, b.work_id AS work_b
@@ -988,10 +836,9 @@ class Store:
                JOIN source_record b ON b.id = p.record_b
                WHERE p.id = (SELECT MAX(q.id) FROM pair_decision q
                              WHERE q.record_a = p.record_a AND q.record_b = p.record_b)
-               ORDER BY p.id""").fetchall()
+               ORDER BY p.id""")
 
     def records_by_id(self, record_ids: Iterable[int]) -> dict[int, dict]:
-        """Records with their search run (for showing a pair side by side), JSON fields decoded."""
         ids = sorted({int(i) for i in record_ids})
         found: dict[int, dict] = {}
         for start in range(0, len(ids), 500):
@@ -1001,7 +848,7 @@ class Store:
                     FROM source_record s JOIN search_run r ON r.id = s.run_id
                     WHERE s.id IN ({", ".join("?" * len(chunk))})""", chunk)
             for row in rows:
-                item = _decoded(row)
+                item = decode_record(row)
                 found[item["id"]] = item
         return found
 
@@ -1012,8 +859,6 @@ class Store:
         return last
 
     def dedup_rows(self) -> list[dict]:
-        """What dedup compares, for every record of the current search runs, in import order
-        (no raw tags: they are the bulk of the store and dedup never reads them)."""
         cursor = self.conn.execute(
             """SELECT s.id, s.work_id, s.fingerprint, s.title, s.abstract, s.authors, s.year, s.journal,
                       s.journal_abbrev, s.volume, s.issue, s.pages, s.doi, s.pmid, s.pmcid, s.accession,
