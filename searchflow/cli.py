@@ -17,15 +17,17 @@ from textwrap import wrap
 from typing import Iterator, TextIO
 
 from . import __version__, searches
+from .dedup.review import DedupError
+from .flow import export as flow_export
+from .flow import outputs as flow_outputs
+from .flow.counts import FlowError
 from .project import RECORD_COLUMNS, Project, record_row
 from .protocol import METHODS, ProtocolError, Search, is_search_date
-from .screening import ScreeningError
+from .screening.vocabulary import STAGE_VERDICTS, STAGES, VERDICTS, ScreeningError
 from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
 from .store import STORE_ENV, StoreError, shown_location
-from .flow.counts import FlowError
-from .flow.export import ExportError
 
 EXIT_USER_ERROR = 2
 
@@ -34,13 +36,12 @@ class UserError(Exception):
     """A mistake in what the user asked for; reported in one line, exit 2."""
 
 
-# Exceptions that mean "the user's input is wrong", never "searchflow is broken".
+# Exceptions that mean "the user's input is wrong", never "searchflow is broken": among them
+# flow counts that do not close, an impossible export, a pair verdict or undo that cannot be
+# done, a search rename or retirement that cannot be done.
 USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ProtocolError, ImportProblem, StoreError,
-                                                ScreeningError, EutilsError)
-USER_ERRORS += (FlowError, ExportError)   # flow counts that do not close; an impossible export
-from .dedup.review import DedupError  # noqa: E402
-USER_ERRORS += (DedupError,)   # a pair verdict or undo that cannot be done
-USER_ERRORS += (searches.SearchesError,)   # a rename or retirement that cannot be done
+                                                ScreeningError, EutilsError, FlowError, flow_export.ExportError,
+                                                DedupError, searches.SearchesError)
 
 
 def _say(message: str) -> None:
@@ -182,35 +183,38 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     """Export every decision event as CSV, or merge events from a CSV (all rows or none)."""
-    from .screening import decisions
+    from .screening import exchange
+    from .screening.blinding import shown_verdicts
     with Project.open(args.protocol) as project:
         if args.import_file:
-            rows, lines = decisions.read_decisions_csv(args.import_file)
-            added = decisions.import_decisions(project.store, project.protocol, rows,
-                                               source=args.import_file, lines=lines)
+            rows, lines = exchange.read_decisions_csv(args.import_file)
+            added = exchange.import_decisions(project.store, project.protocol, rows,
+                                              source=args.import_file, lines=lines)
             _say(f"{args.import_file}: imported {added} new decision events "
                  f"({len(rows) - added} already present)")
             return 0
-        own = decisions.shown_verdicts(project.store, project.protocol, decisions.STAGES, args.lead, args.reviewer)
-        rows = decisions.export_decisions(project.store, own)
+        own = shown_verdicts(project.store, project.protocol, STAGES, args.lead, args.reviewer)
+        rows = exchange.export_decisions(project.store, own)
         with _output(args.out) as out:
-            decisions.write_decisions_csv(rows, out)
+            exchange.write_decisions_csv(rows, out)
     return 0
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.blinding import check_sees_every_verdict
+    from .screening.conflicts import conflicts
+    from .screening.display import work_summary
     with Project.open(args.protocol) as project:
-        stages = [args.stage] if args.stage else list(decisions.STAGES)
-        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
-        found = [c for stage in stages for c in decisions.conflicts(project.store, project.protocol, stage)]
+        stages = [args.stage] if args.stage else list(STAGES)
+        check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
+        found = [c for stage in stages for c in conflicts(project.store, project.protocol, stage)]
         width = max([2] + [len(c.decisions) for c in found])
         header = ["stage", "work", "title"]
         for i in range(1, width + 1):
             header += [f"reviewer_{i}", f"verdict_{i}", f"reason_{i}", f"note_{i}"]
         rows = []
         for conflict in found:
-            row = [conflict.stage, str(conflict.work_id), decisions.work_summary(project.store, conflict.work_id).title]
+            row = [conflict.stage, str(conflict.work_id), work_summary(project.store, conflict.work_id).title]
             for d in conflict.decisions:
                 row += [d.reviewer, d.verdict or "", d.reason, d.note]
             rows.append(row + [""] * (len(header) - len(row)))
@@ -230,10 +234,11 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     import json
 
-    from .screening import agreement, decisions
+    from .screening import agreement
+    from .screening.blinding import check_sees_every_verdict
     with Project.open(args.protocol) as project:
-        stages = [args.stage] if args.stage else list(decisions.STAGES)
-        decisions.check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
+        stages = [args.stage] if args.stage else list(STAGES)
+        check_sees_every_verdict(project.store, project.protocol, stages, args.lead, args.reviewer)
         pairs = [p for stage in stages for p in agreement.agreement(project.store, project.protocol, stage)]
         if args.json:
             print(json.dumps([p.as_dict() for p in pairs], indent=2))
@@ -249,7 +254,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.conflicts import resolve_conflict
+    from .screening.exchange import read_resolutions_csv, resolve_conflicts
     if args.from_csv:
         given = [f"--{name}" for name in ("work", "stage", "verdict", "reason") if getattr(args, name) is not None]
         given += ["--override"] if args.override else []
@@ -261,15 +267,15 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             raise UserError(f"resolve needs {', '.join(missing)} (or --from-csv FILE for many)")
     with Project.open(args.protocol) as project:
         if args.from_csv:
-            rows, lines = decisions.read_resolutions_csv(args.from_csv)
-            resolved, left_open = decisions.resolve_conflicts(project.store, project.protocol, rows, lines,
-                                                              args.from_csv, args.resolver or "", args.note or "")
+            rows, lines = read_resolutions_csv(args.from_csv)
+            resolved, left_open = resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                    args.from_csv, args.resolver or "", args.note or "")
             _say(f"{args.from_csv}: {resolved} conflicts resolved"
                  + (f"; {left_open} rows without a verdict left open" if left_open else ""))
             return 0
-        event = decisions.resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
-                                           args.verdict, reason=args.reason or "", note=args.note or "",
-                                           override=args.override)
+        event = resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
+                                 args.verdict, reason=args.reason or "", note=args.note or "",
+                                 override=args.override)
         note = project.store.decision_event(event)["note"]
         _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver} (event {event})"
              + (f"; {note}" if note else ""))
@@ -278,12 +284,12 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_team_init(args: argparse.Namespace) -> int:
     """Roles for the protocol's team on a PostgreSQL store, and the rules the database enforces."""
-    from .screening import decisions
+    from .screening.settings import resolvers
     from .store.team import init_team
 
     with Project.open(args.protocol) as project:
         screening = project.protocol.screening
-        others = [name for name in decisions.resolvers(project.protocol)
+        others = [name for name in resolvers(project.protocol)
                   if name not in screening.reviewers and name != screening.lead]
         for line in init_team(project.store, screening.reviewers, screening.lead, others):
             _say(line)
@@ -306,9 +312,9 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
 
 
 def cmd_unblind(args: argparse.Namespace) -> int:
-    from .screening import decisions
+    from .screening.blinding import unblind
     with Project.open(args.protocol) as project:
-        decisions.unblind(project.store, project.protocol, args.stage, args.lead)
+        unblind(project.store, project.protocol, args.stage, args.lead)
         _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
     return 0
 
@@ -461,15 +467,9 @@ def cmd_chase(args: argparse.Namespace) -> int:
         if args.work:
             work_ids = args.work
         elif args.stage and args.verdict:
-            try:
-                from .screening.decisions import final_decisions
-            except ImportError:
-                raise UserError("--stage/--verdict needs the screening decisions module; "
-                                "name the seed works with --work ID ...") from None
-            decisions = final_decisions(project.store, project.protocol, args.stage)
-            # a FinalDecision (its .verdict is None until decided) or a plain verdict string
-            work_ids = sorted(w for w, final in decisions.items()
-                              if getattr(final, "verdict", final) == args.verdict)
+            from .screening import state
+            finals = state.final_decisions(project.store, project.protocol, args.stage)
+            work_ids = sorted(w for w, final in finals.items() if final.verdict == args.verdict)
             if not work_ids:
                 raise UserError(f"no works with the final {args.stage} verdict {args.verdict!r} to chase")
         else:
@@ -485,21 +485,19 @@ def cmd_chase(args: argparse.Namespace) -> int:
 
 def _write_or_print(text: str, out: str | None) -> None:
     if out:
-        from .flow.outputs import write_text
-        write_text(Path(out), text)
+        flow_outputs.write_text(Path(out), text)
     else:
         sys.stdout.write(text)
 
 
 def cmd_flow(args: argparse.Namespace) -> int:
     """A flow report (PRISMA diagram, counts, PRISMA-S search table) to a file or standard output."""
-    from .flow.outputs import render_format
     with Project.open(args.protocol) as project:
         stale = searches.unreconciled(project.store, project.protocol)
         if stale:
             print(f"warning: the store does not count searches as the protocol says ({', '.join(stale)}); "
                   f"`searchflow run {args.protocol}` reconciles them", file=sys.stderr)
-        text = render_format(project.store, project.protocol, args.format, args.out)
+        text = flow_outputs.render_format(project.store, project.protocol, args.format, args.out)
         _write_or_print(text, args.out)
         if args.out:
             _say(f"wrote {args.format}: {args.out}")
@@ -508,11 +506,11 @@ def cmd_flow(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Screened works with their decisions as RIS, CSV or BibTeX for a reference manager."""
-    from .flow.export import export, stages_up_to
-    from .screening.decisions import shown_verdicts
+    from .screening.blinding import shown_verdicts
     with Project.open(args.protocol) as project:
-        own = shown_verdicts(project.store, project.protocol, stages_up_to(args.stage), args.lead, args.reviewer)
-        text, count = export(project.store, project.protocol, args.stage, args.verdict, args.format, own)
+        own = shown_verdicts(project.store, project.protocol, flow_export.stages_up_to(args.stage), args.lead,
+                             args.reviewer)
+        text, count = flow_export.export(project.store, project.protocol, args.stage, args.verdict, args.format, own)
         _write_or_print(text, args.out)
         if args.out:
             _say(f"wrote {count} works ({args.stage}, {args.verdict}) as {args.format}: {args.out}")
@@ -632,7 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("conflicts", help="open screening conflicts, both verdicts side by side")
     _protocol_argument(p)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
+    p.add_argument("--stage", choices=STAGES, help="one stage only (default: both)")
     p.add_argument("--format", choices=["csv", "table"], default="table",
                    help="csv: with notes, for a spreadsheet; table: to read (default)")
     _blinding_options(p)
@@ -640,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("agreement", help="Cohen's kappa, percent agreement and PABAK per reviewer pair")
     _protocol_argument(p)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="one stage only (default: both)")
+    p.add_argument("--stage", choices=STAGES, help="one stage only (default: both)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _blinding_options(p)
     p.set_defaults(func=cmd_agreement)
@@ -648,10 +646,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resolve", help="record the final decision of a screening conflict, or of many from a CSV")
     _protocol_argument(p)
     p.add_argument("--work", type=int, help="the work in conflict (its id in `conflicts`)")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="the stage of the conflict")
+    p.add_argument("--stage", choices=STAGES, help="the stage of the conflict")
     p.add_argument("--resolver", help="who resolves: a resolver, the lead, or a reviewer once unblinded "
                                       "(with --from-csv: for rows without a resolver)")
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved"], help="the final decision")
+    p.add_argument("--verdict", choices=VERDICTS, help="the final decision")
     p.add_argument("--reason", help="exclusion reason from the protocol's list")
     p.add_argument("--note", help="why; kept with the event (needed with --override; with --from-csv: for rows "
                                   "without one)")
@@ -678,22 +676,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
     _protocol_argument(p)
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), required=True, help="the stage to unblind")
+    p.add_argument("--stage", choices=STAGES, required=True, help="the stage to unblind")
     p.add_argument("--lead", required=True, help="the protocol's lead ([screening] lead)")
     p.set_defaults(func=cmd_unblind)
 
     p = sub.add_parser("screen", help="screen works in the terminal UI (blinded, one verdict per key)")
     _protocol_argument(p)
     p.add_argument("--reviewer", required=True, help="your name as the protocol's [screening] reviewers spell it")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), default="title_abstract",
+    p.add_argument("--stage", choices=STAGES, default="title_abstract",
                    help="the stage to screen (default title_abstract)")
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("chase", help="citation chasing in PubMed: references and citing articles of seed works")
     _protocol_argument(p)
     p.add_argument("--work", type=int, nargs="+", metavar="ID", help="seed works by id")
-    p.add_argument("--stage", choices=("title_abstract", "full_text"), help="seeds: works whose final verdict ...")
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe"], help="... at --stage is this")
+    p.add_argument("--stage", choices=STAGES, help="seeds: works whose final verdict ...")
+    # seeds are works included, excluded or in doubt: not_retrieved (full text only) has nothing to chase
+    p.add_argument("--verdict", choices=STAGE_VERDICTS["title_abstract"], help="... at --stage is this")
     p.add_argument("--direction", choices=["refs", "citedby", "both"], default="both",
                    help="refs: reference lists; citedby: citing articles (PubMed Central only); default both")
     p.add_argument("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored")
@@ -701,17 +700,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("flow", help="PRISMA 2020 flow diagram and counts, or the PRISMA-S search table")
     _protocol_argument(p)
-    p.add_argument("--format", choices=["svg", "mermaid", "csv", "json", "md", "search-table"], default="md",
+    p.add_argument("--format", choices=flow_outputs.FORMATS, default="md",
                    help="csv: the PRISMA2020 R package's template; search-table: Markdown, or CSV when --out ends in .csv")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_flow)
 
     p = sub.add_parser("export", help="screened works with their decisions as RIS, CSV or BibTeX")
     _protocol_argument(p)
-    p.add_argument("--stage", choices=["title_abstract", "full_text"], required=True, help="the stage whose verdicts select works")
-    p.add_argument("--verdict", choices=["include", "exclude", "maybe", "not_retrieved", "all"], default="include",
+    p.add_argument("--stage", choices=STAGES, required=True, help="the stage whose verdicts select works")
+    p.add_argument("--verdict", choices=flow_export.VERDICTS, default="include",
                    help="the works' final verdict at --stage (default include; all: every work of the stage)")
-    p.add_argument("--format", choices=["ris", "csv", "bibtex"], default="ris", help="default ris")
+    p.add_argument("--format", choices=flow_export.FORMATS, default="ris", help="default ris")
     p.add_argument("--out", help="write to this file instead of standard output")
     _blinding_options(p)
     p.set_defaults(func=cmd_export)

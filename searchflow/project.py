@@ -120,7 +120,7 @@ class Project:
 
     def _summary(self, last_work: int, merged: int | None, waiting: int | None) -> str:
         """The run in one line: the works it brought, where they go, and dedup's part."""
-        from .screening.decisions import stage_works
+        from .screening.state import stage_works
         new = self.store.current_work_ids_after(last_work)
         to_screen = len(new & set(stage_works(self.store, self.protocol, "title_abstract")))
         dedup = ("dedup off" if merged is None else

@@ -22,6 +22,7 @@ from .store import is_database_url
 
 REVIEW_TYPES = ("realist", "meta-ethnography", "systematic", "scoping")
 METHODS = ("database", "register", "website", "organisation", "citation", "expert", "alert", "grey")
+DATABASE_METHODS = ("database", "register")   # PRISMA's first column; the rest are "other methods"
 CONNECTORS = ("file", "pubmed")
 STAGES = ("title_abstract", "full_text")
 SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")   # a search's stable handle

@@ -50,7 +50,11 @@ class Record:
 
 # ---------------------------------------------------------------- text
 
-_TAG_RE = re.compile(r"<[^>]+>")
+# Markup: an HTML/XML/JATS/MathML start or end tag, its attributes written name="value". Not any
+# text in angle brackets: SICI DOIs ("...016<0169:iatick>2.3.co;2") and "p<0.05 ... >" are kept.
+_TAG_RE = re.compile(
+    r"</?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]+))*\s*/?>"
+)
 _WS_RE = re.compile(r"\s+")
 
 
@@ -104,6 +108,20 @@ def normalise_pmid(value: str | None) -> str:
         return ""
     match = _PMID_RE.search(str(value))
     return match.group(0).lstrip("0") if match else ""
+
+
+_STATED_PMID_RE = re.compile(r"(?:PMID|PubMed\s*ID|PUBMED)\s*:?\s*(\d{1,9})\.?", re.IGNORECASE)
+
+
+def stated_pmid(values: Iterable[str]) -> str:
+    """The PMID from the first value that is nothing but a PMID statement ("PMID: 12345678"): EndNote
+    relays Scopus and PubMed records with it in a note or custom field. A PMID quoted inside longer
+    text ("Erratum in: ... PMID: 35389171") belongs to another article and is not taken."""
+    for value in values:
+        match = _STATED_PMID_RE.fullmatch(value.strip())
+        if match:
+            return match.group(1).lstrip("0")
+    return ""
 
 
 _PMCID_RE = re.compile(r"PMC\s*(\d+)", re.IGNORECASE)
@@ -235,6 +253,28 @@ def _initials(given: str) -> str:
 
 _SUFFIX_RE = re.compile(r",?\s*\b((?i:Jr|Sr)|II|III|IV)\.?$")   # WoS writes "Carriker, M. A., jr."
 _SUFFIX_ENDS = ("jr", "jr.", "sr", "sr.", "ii", "iv", "ii.", "iv.")
+# Ovid (BIOSIS, Zoological Record) appends roles and e-mails: "Walsdorf, Neill B. [Inventor, Reprint Author]"
+_ROLE_RE = re.compile(r"(?<=\S)\s*\[[^\]]*\]?")
+# Journals@Ovid appends degrees and affiliation marks: "Peterson, James A. Ph.D., FACSM", "Zhang, Weijia 1,2,+"
+_DEGREES = frozenset(
+    "PhD MD MSc BSc MPH MBBS MBChB FACSM FACP FACS FRCP FRCS FRCPC DPhil MPhil DrPH PharmD PsyD EdD DSc "
+    "RN MSN BSN MBA DDS DMD MRCP MA BA MS BS MB MEd".split()
+)
+_DEGREES = _DEGREES | {d.upper() for d in _DEGREES}
+_MARKS_RE = re.compile(r"[\d,*+#\u2020\u2021\u00a7]+")
+
+
+def _given_names(given: str) -> str:
+    """The given names without what follows them: degrees, affiliation marks, a second comma."""
+    given = given.partition(",")[0]
+    kept: list[str] = []
+    for token in given.split():
+        if _MARKS_RE.fullmatch(token):
+            continue
+        if kept and token.replace(".", "") in _DEGREES:   # a first token "MD" is the initials M. D.
+            break
+        kept.append(token)
+    return " ".join(kept)
 
 
 def normalise_author(value: str | None) -> str:
@@ -243,6 +283,8 @@ def normalise_author(value: str | None) -> str:
     Collective names ("WHO Collaborative Group") are kept as written.
     """
     name = clean_text(value).strip(" ,;")
+    if "[" in name:
+        name = _ROLE_RE.sub("", name).strip(" ,;")
     if not name:
         return ""
     if "," in name:
@@ -251,7 +293,7 @@ def normalise_author(value: str | None) -> str:
         # "Smith, J.A., Jr." style suffixes
         if given.lower().endswith(_SUFFIX_ENDS):
             given = _SUFFIX_RE.sub("", given)
-        given = given.strip(" ,")
+        given = _given_names(given.strip(" ,"))
         return f"{family}, {_initials(given)}" if given else family
     tokens = name.split()
     if len(tokens) == 1:
@@ -304,6 +346,7 @@ _RIS_TY = {
     "BOOK": "book", "EBOOK": "book", "EDBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter",
     "THES": "thesis", "RPRT": "report", "GOVDOC": "report", "DATA": "dataset", "SER": "book",
     "UNPB": "preprint", "ELEC": "other", "GEN": "other",
+    "INPR": "article", "CASE": "other", "WEB": "other",   # in press; legal case; web page
 }
 
 
@@ -326,6 +369,15 @@ def normalise_type(*values: str | None) -> str:
         return ""
     order = {kind: i for i, (_, kind) in enumerate(_TYPE_RULES)}
     return min(found, key=lambda kind: order.get(kind, len(order)))
+
+
+def normalise_keyword(value: str) -> str:
+    """A subject heading without MEDLINE's major-topic stars: "*Aurovertins/*chemistry" ->
+    "Aurovertins/chemistry"; PubMed, Ovid and EndNote (MH, KW) all write them. Raw tags keep them."""
+    value = clean_text(value)
+    if "*" in value:
+        value = value.lstrip("* ").replace("/*", "/")
+    return value
 
 
 def first(values: Iterable[str]) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from searchflow.cli import main
 from searchflow.screening import decisions as sd
-from searchflow.screening.decisions import ScreeningError
+from searchflow.screening import ScreeningError
 
 from test_screening_rules import _works, decide, make_project
 

@@ -96,7 +96,6 @@ def test_ranged_parse_of_every_real_ris_export(tmp_path):
 
 
 @pytest.mark.parametrize("problem, problem_at", [
-    ("ZZ  - an unknown tag", 37),
     ("TY  - JOUR", 45),                  # a record opened before the last one ended
 ])
 def test_first_problem_is_the_serial_one(tmp_path, problem, problem_at):
@@ -107,6 +106,21 @@ def test_first_problem_is_the_serial_one(tmp_path, problem, problem_at):
         ranged(path, 400)
     assert str(got.value) == str(expected.value)
     assert f":{expected.value.line}:" in str(got.value)
+
+
+def test_unknown_tags_and_a_header_in_ranges_give_the_serial_warnings(tmp_path):
+    path = write_ris(tmp_path / "odd.ris", 60, problem="ZZ  - a tag no vendor writes", problem_at=37)
+    text = path.read_text().replace("KW  - ", "TS  - ", 3)
+    path.write_text("Exported from an invented library\n" + text)
+    serial_info, records = open_export(path, "ris")
+    expected = [encode_record(r) for r in records]
+    info, records = open_export(path, "ris")
+    records.close()
+    info.vendor = chunked.first_vendor(path, info, ris)
+    got = list(chunked.encoded_records(path, info, ris, 400))
+    assert got == expected and len(got) == 60
+    assert info.warnings == serial_info.warnings
+    assert len(info.warnings) == 2 and info.warnings[-1].endswith("TS (3), ZZ (1)")
 
 
 def test_truncated_file_is_the_serial_problem(tmp_path):
@@ -149,11 +163,11 @@ def test_project_import_in_parallel_stores_what_a_serial_import_stores(tmp_path,
 
 
 def test_a_problem_in_a_worker_leaves_the_store_unchanged(tmp_path, monkeypatch):
-    export = write_ris(tmp_path / "bad.ris", 300, problem="ZZ  - an unknown tag", problem_at=250)
+    export = write_ris(tmp_path / "bad.ris", 300, problem="TY  - JOUR", problem_at=250)
     monkeypatch.setattr(chunked, "PARALLEL_FROM", 0)
     monkeypatch.setattr(chunked, "RANGE_BYTES", 4000)
     with Project.open(_project(tmp_path, export)) as project:
-        with pytest.raises(ImportProblem, match="unknown tag 'ZZ'"):
+        with pytest.raises(ImportProblem, match="no end tag"):
             project.run()
         assert project.store.search_runs() == []
         assert project.store.counts() == {"records": 0, "works": 0}

@@ -228,7 +228,7 @@ def test_medline_fields_and_lines(tmp_path):
     assert one.issn == ["1234-5678", "8765-4321"]
     assert one.type == "erratum"
     assert one.authors == ["Smith, JA", "Global Burden Study Group"]
-    assert one.keywords == ["Humans", "*Malaria/drug therapy", "tafenoquine"]
+    assert one.keywords == ["Humans", "Malaria/drug therapy", "tafenoquine"]   # major-topic star dropped
     assert (one.year, one.volume, one.issue, one.language, one.pmcid) == (1999, "12", "4", "eng", "PMC1234567")
     assert (one.journal, one.journal_abbrev) == ("Journal of Testing", "J Test")
     assert ("TI", "A title that is long enough to wrap onto\na second line.") in one.raw
@@ -451,7 +451,7 @@ def test_ovid_tagged_fields(tmp_path):
     assert one.authors == ["Rossi, M", "Adler, DG"]
     assert (one.journal, one.volume, one.issue, one.pages, one.year) == ("Journal of Hepatology", "58", "1", "123-130", 2013)
     assert (one.doi, one.accession, one.type) == ("10.5555/ovid.1", {"embase": "L2001234567"}, "article")
-    assert one.keywords == ["own keyword", "*hepatitis"]
+    assert one.keywords == ["own keyword", "hepatitis"]   # major-topic star dropped
     assert (two.pmid, two.accession, two.year) == ("30000001", {}, 2020)
 
 

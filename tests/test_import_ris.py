@@ -295,9 +295,13 @@ def test_ovid_sequence_lines_and_text_after_er_are_ignored():
     assert second.pages == "10-19"
 
 
-def test_text_before_first_record_allowed_only_for_known_preambles(tmp_path):
-    _, records = parse_text(tmp_path, "Provider: An Invented Provider\nDatabase: Invented\n\n12.\n" + ONE)
-    assert records[0].line == 5
+def test_known_headers_before_first_record_are_skipped_silently(tmp_path):
+    info, records = parse_text(tmp_path, "Provider: An Invented Provider\nDatabase: Invented\n\n12.\n" + ONE)
+    assert records[0].line == 5 and info.warnings == []
+    history = ("Database: Invented Ovid Segment <1946 to 2023>\nSearch Strategy:\n" + "-" * 40 + "\n"
+               "1     exp Loneliness/ (1234)\n2     link worker*.tw. (56)\n3     1 and 2 (7)\n" + "*" * 27 + "\n\n")
+    info, records = parse_text(tmp_path, history + "Record #1 of 1\n" + ONE)
+    assert records[0].line == 10 and info.warnings == []
 
 
 # ---------------------------------------------------------------- continuation lines
@@ -321,7 +325,7 @@ def test_bare_lines_are_new_values_for_list_tags_and_wrap_text_tags(tmp_path):
     record = records[0]
     assert record.title == "A title that wraps onto a second line"
     assert record.authors == ["Wong, L", "Tierney, P"]
-    assert record.keywords == ["Loneliness", "Social prescribing/*methods"]
+    assert record.keywords == ["Loneliness", "Social prescribing/methods"]   # major-topic star dropped
     assert record.abstract == "First part of the abstract. Second paragraph, indented three spaces."
     assert record.raw == [
         ("TY", "JOUR"), ("TI", "A title that\nwraps onto a second line"), ("AU", "Wong, Li"), ("AU", "Tierney, Peter"),
@@ -531,7 +535,7 @@ def test_endnote_from_pubmed(tmp_path):
     assert info.vendor == "endnote"
     assert record.pmid == "32000001"
     assert record.pmcid == "PMC7000001"
-    assert record.keywords == ["Humans", "Loneliness/*prevention & control"]
+    assert record.keywords == ["Humans", "Loneliness/prevention & control"]
     assert record.journal == record.journal_abbrev == "Invent Health"
     assert record.issn == ["1234-5678"]
     assert record.year == 2020
@@ -590,18 +594,27 @@ def test_tag_before_first_record(tmp_path):
     assert "'AU'" in caught.message and "TY" in caught.message
 
 
-def test_unexpected_text_before_first_record(tmp_path):
-    caught = problem(tmp_path, "This is not an export\n" + ONE)
-    assert caught.line == 1
-    assert "before the first record" in caught.message
+def test_other_text_before_first_record_is_skipped_with_one_warning(tmp_path):
+    info, records = parse_text(tmp_path, "Exported from an invented library\nfor the review team\n" + ONE)
+    assert [r.line for r in records] == [3]
+    assert info.warnings == [f"{tmp_path / 'export.ris'}:1: text before the first record skipped: "
+                             "'Exported from an invented library'"]
 
 
-def test_unknown_tag_names_tag_line_and_what_was_expected(tmp_path):
-    caught = problem(tmp_path, ONE + "\n" + ONE.replace("PY  - 2020", "PY  - 2020\nZZ  - what is this"))
-    assert caught.line == 11
-    assert "'ZZ'" in caught.message
-    assert "a RIS tag such as TY, TI" in caught.message
-    assert "line 7" in caught.message                       # the record it sits in
+def test_unknown_tag_is_kept_and_warned_about_once_with_counts(tmp_path):
+    text = ONE + "\n" + ONE.replace("PY  - 2020", "PY  - 2020\nZZ  - what is this\nwrapped on\nZZ  - again\nTS  - RIS")
+    info, records = parse_text(tmp_path, text)
+    assert len(records) == 2
+    assert ("ZZ", "what is this\nwrapped on") in records[1].raw and ("TS", "RIS") in records[1].raw
+    assert records[1].year == 2020 and records[1].title == "An invented title"
+    assert len(info.warnings) == 1
+    assert str(tmp_path / "export.ris") in info.warnings[0]
+    assert "TS (1), ZZ (2)" in info.warnings[0] and "\n" not in info.warnings[0]
+
+
+def test_known_tags_raise_no_warning(tmp_path):
+    info, _ = parse_text(tmp_path, ONE)
+    assert info.warnings == []
 
 
 def test_records_stream_before_a_later_error(tmp_path):

@@ -120,7 +120,7 @@ def test_chase_command(server, project, monkeypatch, capsys):
     assert cli.main(["chase", protocol, "--work", "99"]) == 2
     assert "no work with id 99" in capsys.readouterr().err
 
-    from searchflow.screening import decisions
+    from searchflow.screening import state as decisions   # where the CLI looks final decisions up
     final = {1: decisions.FinalDecision(1, "full_text", "agreed", "include"),
              2: decisions.FinalDecision(2, "full_text", "agreed", "exclude"),
              3: decisions.FinalDecision(3, "full_text", "pending")}

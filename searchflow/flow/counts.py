@@ -13,7 +13,7 @@ Definitions (PRISMA 2020 and ../DESIGN.md):
   order). They go straight to "reports sought" unless the protocol screens them at
   title/abstract; then those excluded there are shown in that column too.
 - Screening stages, verdicts and which works reach full text come from
-  :mod:`searchflow.screening.decisions` (``final_decisions``, ``stage_works``); nothing here
+  :mod:`searchflow.screening.state` (``final_decisions``, ``stage_works``); nothing here
   decides what a verdict means.
 - Reports vs studies: every work included at full text is a report; reports linked to a
   study (``link_report``) count as one study.
@@ -30,11 +30,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from ..protocol import METHODS, Protocol
-from ..screening import decisions as screening
+from ..protocol import DATABASE_METHODS, METHODS, Protocol
+from ..screening.final import final_decision
+from ..screening.reports import studies as report_studies
+from ..screening.state import final_decisions
 from ..store import Store
 
-DATABASE_METHODS = ("database", "register")
 OTHER_METHODS = tuple(m for m in METHODS if m not in DATABASE_METHODS)
 METHOD_LABELS = {
     "database": "Databases", "register": "Registers", "website": "Websites",
@@ -157,20 +158,12 @@ def previous_review(protocol: Protocol) -> tuple[int, int] | None:
     return None if previous is None else (previous.studies, previous.reports)
 
 
-def automation_ineligible(store: Store, protocol: Protocol, awaiting: list[int]) -> set[int]:
+def automation_ineligible(protocol: Protocol, awaiting: list[int]) -> set[int]:
     """Works a prioritisation stopping rule set aside without a reviewer.
 
-    The prioritisation feature may provide ``screening.prioritise.marked_ineligible(store,
-    protocol)``; otherwise a protocol that says ``[screening] stopping_rule = {..., stopped =
-    true}`` declares screening stopped under the rule, and every database work still
-    awaiting its title/abstract decision was marked ineligible by the tool. Else none."""
-    try:
-        from ..screening import prioritise  # type: ignore[attr-defined]
-    except ImportError:
-        prioritise = None
-    hook = getattr(prioritise, "marked_ineligible", None)
-    if hook is not None:
-        return set(hook(store, protocol)) & set(awaiting)
+    A protocol that says ``[screening] stopping_rule = {..., stopped = true}`` declares
+    screening stopped under the rule, and every database work still awaiting its
+    title/abstract decision was marked ineligible by the tool. Else none."""
     rule = protocol.screening.stopping_rule
     if rule is not None and rule.stopped:
         return set(awaiting)
@@ -276,13 +269,13 @@ def compute(store: Store, protocol: Protocol) -> Flow:
     other_works = set(works) - dbr_works
     p.duplicates = p.identified - len(dbr_works)
 
-    title_abstract = screening.final_decisions(store, protocol, "title_abstract")
-    full_text = screening.final_decisions(store, protocol, "full_text")
+    title_abstract = final_decisions(store, protocol, "title_abstract")
+    full_text = final_decisions(store, protocol, "full_text")
 
     # title/abstract, databases and registers
     ta_dbr = [w for w in title_abstract if w in dbr_works]
     awaiting = [w for w in ta_dbr if title_abstract[w].verdict is None]
-    automated = automation_ineligible(store, protocol, awaiting)
+    automated = automation_ineligible(protocol, awaiting)
     p.automation = len(automated)
     p.automation_rule = stopping_rule_text(protocol) if automated else ""
     p.screened = len(ta_dbr) - p.automation
@@ -300,7 +293,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
     decided = {w: f for w, f in full_text.items() if f.verdict in DECIDED}
     for work_id in store.decided_works("full_text"):
         if work_id in works and work_id not in full_text and work_id not in decided:
-            final = screening.final_decision(store, protocol, work_id, "full_text")
+            final = final_decision(store, protocol, work_id, "full_text")
             if final.verdict in DECIDED:
                 decided[work_id] = final
     _count_full_text(p.dbr, [w for w in full_text if w in dbr_works], decided, dbr_works)
@@ -316,7 +309,7 @@ def compute(store: Store, protocol: Protocol) -> Flow:
 
     # reports and studies
     included = [w for w, f in decided.items() if f.verdict == "include"]
-    links = screening.studies(store)
+    links = report_studies(store)
     studies = {w: links.get(w, w) for w in included}
     p.new_reports = len(included)
     p.new_studies = len(set(studies.values()))

@@ -16,11 +16,13 @@ import re
 import unicodedata
 
 from ..protocol import Protocol
-from ..screening import decisions as screening
+from ..screening import vocabulary
+from ..screening.display import work_summary
+from ..screening.state import final_decisions, own_decisions
+from ..screening.vocabulary import STAGE_VERDICTS, STAGES
 from ..store import Store
 
-STAGES = screening.STAGES
-VERDICTS = ("include", "exclude", "maybe", "not_retrieved", "all")
+VERDICTS = vocabulary.VERDICTS + ("all",)      # what --verdict takes: a final verdict, or every work
 FORMATS = ("ris", "csv", "bibtex")
 
 RIS_TYPES = {
@@ -52,17 +54,17 @@ def select(store: Store, protocol: Protocol, stage: str, verdict: str,
         raise ExportError(f"unknown stage {stage!r}; expected {' or '.join(STAGES)}")
     if verdict not in VERDICTS:
         raise ExportError(f"unknown verdict {verdict!r}; expected {' | '.join(VERDICTS)}")
-    if verdict not in screening.STAGE_VERDICTS[stage] + ("all",):
+    if verdict not in STAGE_VERDICTS[stage] + ("all",):
         raise ExportError(f"verdict {verdict!r} does not occur at {stage}")
     stages = stages_up_to(stage)
     own = own or {}
-    finals = {s: screening.own_decisions(store, protocol, s, own[s]) if s in own
-              else screening.final_decisions(store, protocol, s) for s in stages}
+    finals = {s: own_decisions(store, protocol, s, own[s]) if s in own
+              else final_decisions(store, protocol, s) for s in stages}
     entries = []
     for work_id, final in finals[stage].items():
         if verdict != "all" and final.verdict != verdict:
             continue
-        entries.append({"work": work_id, "summary": screening.work_summary(store, work_id),
+        entries.append({"work": work_id, "summary": work_summary(store, work_id),
                         "decisions": {s: finals[s].get(work_id) for s in stages}})
     return entries
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from ..screening.decisions import work_summary
+from ..protocol import DATABASE_METHODS
+from ..screening.display import work_summary
 from ..store import Store
 from .counts import METHOD_LABELS, Flow, method_rank
 
@@ -36,7 +37,7 @@ class OriginRow:
 
 def source_label(method: str, source: str) -> str:
     """"Embase" for a database, "Citation searching: CLUSTER" for the rest."""
-    if method in ("database", "register"):
+    if method in DATABASE_METHODS:
         return source
     label = METHOD_LABELS.get(method, method)
     if not source or source.lower().startswith(label.lower()):

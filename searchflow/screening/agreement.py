@@ -18,7 +18,8 @@ from itertools import combinations
 
 from ..protocol import Protocol
 from ..store import Store
-from .decisions import STAGES, ScreeningError, reviewer_verdicts
+from .events import reviewer_verdicts
+from .vocabulary import FORWARD, check_stage
 
 TOTAL = "*"     # reviewer_a and reviewer_b of a stage's pooled row
 
@@ -48,7 +49,7 @@ class PairAgreement:
 
 
 def _category(verdict: str) -> str | None:
-    if verdict in ("include", "maybe"):
+    if verdict in FORWARD:
         return "forward"
     if verdict == "exclude":
         return "exclude"
@@ -76,8 +77,7 @@ def _pair(stage: str, name_a: str, name_b: str, counts: list[int], total: bool =
 def agreement(store: Store, protocol: Protocol, stage: str) -> list[PairAgreement]:
     """One row per pair of reviewers who screened at least one work in common, then the
     stage's pooled row (``total=True``, reviewers ``*``)."""
-    if stage not in STAGES:
-        raise ScreeningError(f"unknown stage {stage!r}; expected {' or '.join(STAGES)}")
+    check_stage(stage)
     names = list(protocol.screening.reviewers)
     verdicts = {name: reviewer_verdicts(store, name, stage) for name in names}
     rows: list[PairAgreement] = []

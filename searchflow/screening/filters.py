@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from ..protocol import Protocol
 from ..store import Store
 from . import highlight
-from .decisions import ScreeningError, reviewer_verdicts
+from .events import reviewer_verdicts
+from .vocabulary import ScreeningError
 
 MINE = ("undecided", "maybe")          # filters on the reviewer's own verdict
 HITS = (highlight.INCLUDE, highlight.EXCLUDE)

@@ -15,7 +15,8 @@ from typing import Container, Sequence
 from ..protocol import ORDERS, Protocol
 from ..store import Store
 from . import prioritise
-from .decisions import assigned_works, reviewer_verdicts
+from .events import reviewer_verdicts
+from .state import assigned_works
 
 PRIORITISED, AS_IMPORTED, RANDOM = ORDERS          # the order key cycles through them in this order
 

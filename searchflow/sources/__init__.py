@@ -13,14 +13,14 @@ from typing import Iterator
 
 from ..records import Record
 from . import csvfile
-from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan
+from .base import FileInfo, ImportProblem, Scan, check_readable, head_text, scan, unknown_tags_warning
 
 # format name -> module in this package exposing parse(path, info) -> Iterator[Record]
 FORMATS = {
     "ris": "ris",
-    "medline": "medline",          # PubMed MEDLINE / .nbib
+    "medline": "medline",          # PubMed MEDLINE / .nbib, ERIC .nbib
     "wos": "wos",                  # Web of Science plain text (.ciw / .txt)
-    "ovid_tagged": "ovid_tagged",  # Ovid direct export (Embase tagged)
+    "ovid_tagged": "ovid_tagged",  # Ovid direct export, tagged (Embase, PsycINFO, BIOSIS, ...)
     "endnote_xml": "endnote_xml",
     "csv": "csvfile",              # also semicolon- and tab-delimited
     "pubmed_xml": "pubmed_xml_file",  # PubmedArticleSet: PubMed's "Save > XML", efetch output
@@ -44,13 +44,17 @@ def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
     lines = [line for line in head.split("\n") if line.strip()]
     if not lines:
         raise ImportProblem(path, 1, "file is empty, expected exported records")
-    if lines[0].startswith("PMID-"):
+    if lines[0].startswith("PMID-") or any(line.startswith("OWN - ") for line in lines[:5]):   # PubMed; ERIC
         return "medline"
     if re.match(r"^(FN |VR |PT [A-Z]\s*$)", lines[0]) or (lines[0].startswith("FN") and "Web of Science" in lines[0]):
         return "wos"
-    if re.search(r"^<\d+\. ?>\s*$", head, re.M) and re.search(r"^[A-Z][A-Z0-9]  - ", head, re.M):
+    # "TY  - JOUR" (also "TY - JOUR") ... "ER  - ": RIS, even with Ovid's "<1. >" sequence lines between records
+    ris = re.search(r"^[ \t]*TY[ \t]{1,3}-", head, re.M)
+    if not (ris and re.search(r"^[ \t]*ER[ \t]{1,3}-", head, re.M)) and (
+            re.search(r"^ ?<\d+\.? ?>\s*$", head, re.M) and re.search(r"^ ?[A-Z][A-Z0-9]  - ", head, re.M)
+            or re.match(r"VN {1,2}- Ovid Technologies", stripped)):   # some Ovid exports indent every line by one
         return "ovid_tagged"
-    if re.search(r"^TY  -", head, re.M):
+    if ris:
         return "ris"
     if _BIBTEX_ENTRY.search(head) or path.suffix.lower() == ".bib":
         return "bibtex"
@@ -103,7 +107,7 @@ def open_encoded(path: str | Path, format: str | None = None,
 
     info, records = open_export(path, format, scanned)
     module = _module(info.format)
-    if chunked.worth_parallel(info.path, module):
+    if not info.encoding.startswith("utf-16") and chunked.worth_parallel(info.path, module):
         vendor = chunked.first_vendor(info.path, info, module)
         if vendor:
             records.close()
@@ -129,6 +133,9 @@ def _guarded(records: Iterator[Record], info: FileInfo) -> Iterator[Record]:
         raise ImportProblem(info.path, None, f"cannot read record {count + 1} as {info.format}: {exc}") from None
     if count == 0:
         raise ImportProblem(info.path, None, f"no records found; expected {info.format} records")
+    warning = unknown_tags_warning(info)
+    if warning:
+        info.warnings.append(warning)
 
 
 __all__ = ["FORMATS", "FileInfo", "ImportProblem", "detect_format", "open_encoded", "open_export"]

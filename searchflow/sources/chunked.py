@@ -18,7 +18,7 @@ from typing import Iterator
 
 from ..store.encoding import encode_record
 from ..memory import collector_paused
-from .base import FileInfo, ImportProblem
+from .base import FileInfo, ImportProblem, unknown_tags_warning
 
 RANGE_BYTES = 4 << 20            # about 1,800 typical RIS records: enough to amortise a hand-off
 PARALLEL_FROM = 24 << 20         # below this a worker's start-up costs more than it saves
@@ -81,7 +81,7 @@ def _parse_range(task: tuple) -> tuple:
         return "problem", rows, problem.line, problem.message
     except (ValueError, UnicodeError, KeyError, IndexError) as exc:
         return "error", rows, len(rows), str(exc)
-    return "ok", rows, info.vendor
+    return "ok", rows, info.vendor, dict(info.unknown_tags), info.warnings
 
 
 def encoded_records(path: Path, info: FileInfo, module: ModuleType,
@@ -117,6 +117,11 @@ def encoded_records(path: Path, info: FileInfo, module: ModuleType,
                 raise ImportProblem(path, outcome[2], outcome[3])
             if outcome[0] == "error":
                 raise ImportProblem(path, None, f"cannot read record {count + 1} as {info.format}: {outcome[3]}")
+            info.unknown_tags.update(outcome[3])
+            info.warnings.extend(outcome[4])
+    warning = unknown_tags_warning(info)
+    if warning:
+        info.warnings.append(warning)
 
 
 def first_vendor(path: Path, info: FileInfo, module: ModuleType) -> str:

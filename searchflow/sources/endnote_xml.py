@@ -14,7 +14,8 @@ from typing import Iterator
 
 from ..records import (
     Record, clean_text, normalise_author, normalise_doi, normalise_issns, normalise_isbns, normalise_issue,
-    normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
+    normalise_keyword, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, stated_pmid,
+    unique,
 )
 from .base import FileInfo, ImportProblem
 
@@ -85,6 +86,10 @@ def _record(element: ET.Element, ordinal: int) -> Record:
     pmid, accession = _identifiers(
         text("accession-num"), databases, text("remote-database-provider"), text("custom3"), text("custom5"), urls,
     )
+    custom2 = text("custom2")
+    if not pmid and custom2.isdigit() and any(d.lower() == "scopus" for d in databases):
+        pmid, custom2 = normalise_pmid(custom2), ""   # a Scopus record: custom2 holds the PubMed id, not the PMCID
+    pmid = pmid or stated_pmid([text("accession-num"), custom2] + multi("notes"))   # "PMID: 12345678"
     isbn_field = multi("isbn")
     return Record(
         raw=raw,
@@ -101,13 +106,13 @@ def _record(element: ET.Element, ordinal: int) -> Record:
         pages=normalise_pages(text("pages")),
         doi=normalise_doi(text("electronic-resource-num")) or next((normalise_doi(u) for u in urls if "doi.org/" in u), ""),
         pmid=pmid,
-        pmcid=normalise_pmcid(text("custom2")),
+        pmcid=normalise_pmcid(custom2),
         accession=accession,
         issn=normalise_issns(isbn_field),
         isbn=normalise_isbns(isbn_field),
         type=normalise_type(text("work-type"), text("ref-type/@name")),
         language=text("language"),
-        keywords=unique(multi("keywords/keyword")),
+        keywords=unique(normalise_keyword(k) for k in multi("keywords/keyword")),
         url=urls[0] if urls else "",
         databases=databases,
     )

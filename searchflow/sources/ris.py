@@ -13,7 +13,13 @@ the tokenizer handles the framing once and ``_record`` maps tags per vendor:
 * everything between ``ER`` and the next ``TY`` is ignored (Ovid sequence lines,
   ``NL`` and "Link to the Ovid Full Text" after ``ER``);
 * a ``TY`` before the previous record's ``ER``, or the end of the file inside a
-  record, is an error naming the unterminated record's line.
+  record, is an error naming the unterminated record's line;
+* a tag outside the specification and the vendors' tags (Citavi ``TS``, ``SV``, custom tags)
+  never refuses a file: it stays in the raw tags and the import warns once, with counts;
+* a file whose first ``TY`` is spaced otherwise (``TY - JOUR``) is read with that spacing;
+* text before the first ``TY`` is a header (Ovid's search history, EndNote's "Record #1 of 2"):
+  skipped, with a warning when it is not a header shape known here; a tag line there is an error
+  (the file lost its first record's start).
 """
 from __future__ import annotations
 
@@ -25,7 +31,8 @@ from typing import Iterable, Iterator
 
 from ..records import (
     Record, clean_text, normalise_author, normalise_doi, normalise_isbns, normalise_issns, normalise_issue,
-    normalise_journal, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type, normalise_year, unique,
+    normalise_journal, normalise_keyword, normalise_pages, normalise_pmcid, normalise_pmid, normalise_type,
+    normalise_year, stated_pmid, unique,
 )
 from .base import FileInfo, ImportProblem, read_lines
 
@@ -48,8 +55,12 @@ LIST_TAGS = frozenset("""
 
 _TAG_SHAPE = re.compile(r"[A-Z][A-Z0-9]")
 _OVID_SEQUENCE = re.compile(r"^\s*<?\d+\.\s*>?\s*$")  # "1.", "47. "
-_PREAMBLE = re.compile(r"^(Provider|Database|Content|Search Strategy)\s*:|^-+\s*$")  # APA PsycNET / Ovid headers
-_EXPECTED = "a RIS tag such as TY, TI, T1, AU, A1, AB, N2, PY, Y1, JF, T2, VL, IS, SP, DO, SN, KW, ER"
+# Headers: APA PsycNET / Ovid ("Provider:", "Database:", "Search Strategy:" and its numbered lines
+# "1     exp Loneliness/ (123)"), EndNote's "Record #1 of 2", rules of dashes or stars
+_PREAMBLE = re.compile(r"^(Provider|Database|Content|Search Strategy)\s*:|^[-*=]+\s*$|^Record\s*#?\s*\d+\s+of\s+\d+\s*$"
+                       r"|^\s*\d+\s+.*\(\d+\)\s*$")
+# A tag line spaced otherwise than "TY  - ": "TY - JOUR", "TY  -JOUR", " TY  - JOUR" (some web exports)
+_SPACED_TAG = re.compile(r"^[\s\ufeff]*([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t]+|$)(.*)$")
 
 _OVID_DB_SEGMENT = re.compile(r"\s*<[^>]*>\s*")       # "APA PsycInfo <2021>" -> "APA PsycInfo"
 _URL_PARAM = re.compile(r"[?&](AN|D|db|id|eid|doi)=([^&#\s]+)")
@@ -123,15 +134,25 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
     not ``final``: the file goes on after the range)."""
     heads = _LINE_HEADS
     list_tags = LIST_TAGS
+    unknown = info.unknown_tags
     raw: list[tuple[str, str]] = []
     start = 0                 # line of the open record's TY; 0 between records
     seen_record = inside
     ovid_hint = False         # Ovid sequence lines ("1.") precede records
     vendor = info.vendor if inside else ""
+    spaced = False            # the file spaces its tags otherwise than "TY  - "
+    header = 0                # first line of unrecognised text before the first record
     last_tag = ""
     number = 0
     for number, text in lines:
         tag = heads.get(text[:6])
+        if tag is None and (spaced or not seen_record):
+            # off the hot path: a file spaced its own way, rewritten to "XX  - value" (decided by its first TY)
+            match = _SPACED_TAG.match(text)
+            if match and (spaced or match.group(1) == "TY"):
+                spaced = True
+                text = f"{match.group(1)}  - {match.group(2)}"
+                tag = heads.get(text[:6])
         if tag is not None:
             value = text[6:].strip()
             if start:
@@ -161,11 +182,11 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
 
         # Not a known tag: an unknown tag, a continuation line, or text outside records.
         if text[2:5] == "  -" and (len(text) == 5 or text[5] == " ") and _TAG_SHAPE.fullmatch(text[:2]):
-            if start:
-                raise ImportProblem(
-                    path, number,
-                    f"unknown tag {text[:2]!r} in the record starting on line {start}; expected {_EXPECTED}",
-                )
+            if start:         # kept verbatim; the import warns once with every unknown tag's count
+                last_tag = text[:2]
+                raw.append((last_tag, text[6:].strip()))
+                unknown[last_tag] += 1
+                continue
             if seen_record:
                 continue          # between ER and the next TY everything is ignored
             raise ImportProblem(path, number, f"unknown tag {text[:2]!r} before the first record; expected 'TY  - ' to start a record")
@@ -184,11 +205,9 @@ def parse_lines(lines: Iterable[tuple[int, str]], path: Path, info: FileInfo, *,
                 raw[-1] = (last_tag, f"{previous}\n{line}" if previous else line)
         elif not seen_record:
             text = text.lstrip("\ufeff")
-            if text.strip() and not _OVID_SEQUENCE.match(text) and not _PREAMBLE.match(text):
-                raise ImportProblem(
-                    path, number,
-                    f"unexpected text before the first record: {text.strip()[:40]!r}; expected 'TY  - ' to start a RIS record",
-                )
+            if text.strip() and not _OVID_SEQUENCE.match(text) and not _PREAMBLE.match(text) and not header:
+                header = number   # a header the export put first: skipped, and said once
+                info.warnings.append(f"{path}:{number}: text before the first record skipped: {text.strip()[:40]!r}")
             ovid_hint = ovid_hint or bool(_OVID_SEQUENCE.match(text))
     if start and final:
         raise ImportProblem(path, start, "record has no end tag 'ER  -': the file ends inside it (truncated export?)")
@@ -216,6 +235,8 @@ def _vendor(raw: list[tuple[str, str]], ovid_hint: bool) -> str:
         return "endnote"   # EndNote writes tags A-Z and its own record number last
     if "embase.com" in links or _EMBASE_ID.match(values.get("U2", "")):
         return "embase.com"
+    # a sequence line alone is not enough: other writers number their records too ("1." in rispy's examples)
+    ovid_hint = ovid_hint and ("DB" in values or "PT" in values)
     if ovid_hint or "ovid.com" in links or any(db.startswith("Ovid") or "<" in db for db in databases):
         return "ovid"
     if values.get("DP", "").lower() == "ebscohost" or "ebscohost.com" in links:
@@ -240,9 +261,7 @@ _year = lru_cache(maxsize=4096)(normalise_year)
 _BLANK = ("",)
 
 
-@lru_cache(maxsize=65536)
-def _keyword(value: str) -> str:
-    return clean_text(value).lstrip("*")   # Ovid stars a major heading
+_keyword = lru_cache(maxsize=65536)(normalise_keyword)
 
 
 @lru_cache(maxsize=4096)
@@ -338,7 +357,7 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
 
     authors = [_author(v) for v in get("AU", []) + get("A1", [])]
     keywords = [_keyword(v) for v in get("KW", ())]
-    title = get("TI") or get("T1") or get("CT") or get("BT")
+    title = get("TI") or get("T1") or get("CT") or get("BT") or get("ST") or get("TT")
     record = Record(
         raw=raw,
         line=line,
@@ -363,6 +382,8 @@ def _record(raw: list[tuple[str, str]], line: int, vendor: str) -> Record:
         databases=list(dict.fromkeys(get("DB", []) + get("DP", []))),
     )
     _IDENTIFIERS.get(vendor, _generic_ids)(record, fields, nlm)
+    if not record.pmid and ("C2" in fields or "AN" in fields or "N1" in fields):
+        record.pmid = stated_pmid(get("C2", []) + get("AN", []) + get("N1", []))   # "PMID: 12345678"
     return record
 
 
@@ -388,8 +409,8 @@ def _ovid_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     link = _params(fields.get("L2", []) + fields.get("UR", []))
     key, name = _ovid_segment(link.get("D", ""))
     if "DB" in fields:
-        record.databases = list(dict.fromkeys(_ovid_database(db) for db in fields["DB"]))
-        key = _ovid_database_key(record.databases[0]) or key
+        record.databases = list(dict.fromkeys(ovid_database(db) for db in fields["DB"]))
+        key = ovid_database_key(record.databases[0]) or key
     elif name:
         record.databases = [name]
     if not record.url:
@@ -413,13 +434,13 @@ def _ovid_segment(code: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _ovid_database(label: str) -> str:
+def ovid_database(label: str) -> str:
     """ "APA PsycInfo <2016 to 2023 March Week 1>" -> "APA PsycInfo" (the segment dates are noise)."""
     return _OVID_DB_SEGMENT.sub(" ", label).strip()
 
 
 @lru_cache(maxsize=256)
-def _ovid_database_key(name: str) -> str:
+def ovid_database_key(name: str) -> str:
     label = name.lower()
     if "psycinfo" in label:
         return "psycinfo"
@@ -487,13 +508,17 @@ def _scopus_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None
 
 def _generic_ids(record: Record, fields: dict[str, list[str]], nlm: bool) -> None:
     """EndNote, PubMed-via-a-reference-manager and unknown writers: AN belongs to DB/DP."""
+    source = (_first(fields, "DB") or _first(fields, "DP")).lower()
+    c2 = _first(fields, "C2")
+    if "scopus" in source and c2.isdigit():     # a Scopus record relayed by EndNote: C2 is the PubMed id
+        record.pmid = record.pmid or normalise_pmid(c2)
+        record.pmcid = ""
     accession = _first(fields, "AN")
     if not accession:
         return
     if nlm and accession.isdigit():
         record.pmid = record.pmid or normalise_pmid(accession)
         return
-    source = (_first(fields, "DB") or _first(fields, "DP")).lower()
     if "embase" in source:
         record.accession["embase"] = accession
     elif "scopus" in source:

@@ -72,6 +72,13 @@ class Store(ReplyCache):
         """Rows were written with their ids (a copy of another store): rows added from now on
         must get ids after them. A store whose ids follow the largest one already needs nothing."""
 
+    @property
+    def derived(self) -> dict[Any, Any]:
+        """What other modules derive from this store's contents, kept with it by owner (the
+        screening state's :class:`~searchflow.screening.state.StateCache`); each owner keys what
+        it keeps on :meth:`change_counter`, so nothing is used after the store changed."""
+        return self.__dict__.setdefault("_derived", {})
+
     @staticmethod
     def record_fingerprint(record: Record) -> str:
         """The fingerprint add_records gives a record (sha1 of its raw tags written out in full)."""

@@ -14,7 +14,9 @@ from textual.binding import Binding
 
 from ..protocol import Protocol
 from ..dedup import review
-from ..screening import decisions, highlight
+from ..screening import highlight
+from ..screening.blinding import can_see_others
+from ..screening.settings import resolvers
 from ..store import Store
 from .screens import ConflictScreen, DashboardScreen, DuplicateScreen, ScreeningScreen
 from .session import ScreeningSession
@@ -121,8 +123,8 @@ class ScreeningApp(App):
 
     def may_resolve(self) -> bool:
         session = self.session
-        return (session.reviewer in decisions.resolvers(session.protocol)
-                and decisions.can_see_others(session.store, session.protocol, session.stage, session.reviewer))
+        return (session.reviewer in resolvers(session.protocol)
+                and can_see_others(session.store, session.protocol, session.stage, session.reviewer))
 
     def other_screens(self, screen) -> list[tuple[str, str]]:
         """(key, name) of the screens this person may switch to from the current one."""

@@ -18,9 +18,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from ..dedup.review import DedupError
-from ..screening import decisions, filters
-from .widgets import (STAGE_NAMES, Pane, ReasonPicker, RecordView, StatusBar, TextPrompt, record_text,
-                      verdict_text, work_line)
+from ..screening import filters
+from ..screening.blinding import can_see_others
+from ..screening.conflicts import conflicts, resolve_conflict
+from ..screening.display import STAGE_NAMES, work_summary
+from ..screening.reports import link_report
+from ..screening.state import final_decisions
+from ..screening.vocabulary import STAGE_VERDICTS, STATUSES, VERDICTS, ScreeningError
+from .widgets import Pane, ReasonPicker, RecordView, StatusBar, TextPrompt, record_text, verdict_text, work_line
 
 
 class TitleBar(Static):
@@ -130,9 +135,10 @@ class ScreeningScreen(BaseScreen):
             self.show_current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        full_text = self.session.stage == "full_text"
-        if action == "link" or (action == "decide" and parameters == ("not_retrieved",)):
-            return full_text
+        if action == "link":
+            return self.session.stage == "full_text"
+        if action == "decide":          # only the verdicts this stage takes (not retrieved: full text)
+            return parameters[0] in STAGE_VERDICTS[self.session.stage]
         return True
 
     # ------------------------------------------------------------ showing
@@ -143,7 +149,7 @@ class ScreeningScreen(BaseScreen):
         pending = Text(f"  (note waiting: {session.pending_note})", style="italic") if session.pending_note else Text()
         try:
             summary = session.summary()
-        except decisions.ScreeningError:       # merged away by duplicate review meanwhile
+        except ScreeningError:       # merged away by duplicate review meanwhile
             session.reload()
             summary = session.summary()
         self.query_one(StatusBar).update_status(stage=session.stage, reviewer=session.reviewer,
@@ -165,7 +171,7 @@ class ScreeningScreen(BaseScreen):
             return
         try:
             more = self.session.decide(verdict, reason, work_id=work_id)
-        except decisions.ScreeningError as error:
+        except ScreeningError as error:
             self.refuse(error)
             if verdict == "exclude" and not reason:
                 self.action_exclude()          # the stage wants a reason: pick again
@@ -195,7 +201,7 @@ class ScreeningScreen(BaseScreen):
                 return
             try:
                 committed = self.session.add_note(note)
-            except decisions.ScreeningError as error:
+            except ScreeningError as error:
                 self.refuse(error)
                 return
             self.notify("note saved" if committed else "note kept: it is saved with your verdict", timeout=3)
@@ -206,7 +212,7 @@ class ScreeningScreen(BaseScreen):
     def action_undo(self) -> None:
         try:
             work_id = self.session.undo()
-        except decisions.ScreeningError as error:
+        except ScreeningError as error:
             self.refuse(error)
             return
         if work_id is None:
@@ -253,7 +259,7 @@ class ScreeningScreen(BaseScreen):
                 return
             try:
                 chosen = self.session.set_filter(text)
-            except decisions.ScreeningError as error:
+            except ScreeningError as error:
                 self.refuse(error)
                 return
             listed = f"{self.session.listed} work{'s' * (self.session.listed != 1)}"
@@ -272,9 +278,9 @@ class ScreeningScreen(BaseScreen):
             if not text or not text.strip().isdigit():
                 return
             try:
-                decisions.link_report(self.session.store, self.session.protocol, work_id,
-                                      int(text.strip()), self.session.reviewer)
-            except decisions.ScreeningError as error:
+                link_report(self.session.store, self.session.protocol, work_id,
+                            int(text.strip()), self.session.reviewer)
+            except ScreeningError as error:
                 self.refuse(error)
                 return
             self.notify(f"work {work_id} linked as a report of study {text.strip()}", timeout=4)
@@ -312,8 +318,8 @@ class ConflictScreen(BaseScreen):
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resolve" and parameters == ("not_retrieved",):
-            return self.session.stage == "full_text"
+        if action == "resolve":
+            return parameters[0] in STAGE_VERDICTS[self.session.stage]
         return True
 
     def on_screen_resume(self) -> None:
@@ -321,8 +327,7 @@ class ConflictScreen(BaseScreen):
 
     def reload(self) -> None:
         session = self.session
-        self.conflicts = list(decisions.conflicts(session.store, session.protocol, session.stage,
-                                                  viewer=session.reviewer))
+        self.conflicts = list(conflicts(session.store, session.protocol, session.stage, viewer=session.reviewer))
         self.index = min(self.index, max(len(self.conflicts) - 1, 0))
         self.show_current()
 
@@ -350,7 +355,7 @@ class ConflictScreen(BaseScreen):
             side.update(Text.assemble((decision.reviewer, "bold"), "\n",
                                       verdict_text(decision.verdict, decision.reason),
                                       ("\n" + decision.note) if decision.note else ""))
-        summary = decisions.work_summary(self.session.store, conflict.work_id)
+        summary = work_summary(self.session.store, conflict.work_id)
         self.query_one(RecordView).show(record_text(summary, self.app.highlighter))
 
     def action_move(self, step: int) -> None:
@@ -364,9 +369,9 @@ class ConflictScreen(BaseScreen):
         work_id = self.current.work_id if work_id is None else work_id
         session = self.session
         try:
-            decisions.resolve_conflict(session.store, session.protocol, work_id, session.stage,
-                                       session.reviewer, verdict, reason=reason)
-        except decisions.ScreeningError as error:
+            resolve_conflict(session.store, session.protocol, work_id, session.stage,
+                             session.reviewer, verdict, reason=reason)
+        except ScreeningError as error:
             self.refuse(error)
             return
         self.notify(f"work {work_id}: resolved as {verdict}", timeout=3)
@@ -541,7 +546,7 @@ class DashboardScreen(BaseScreen):
         text = Text.assemble(("Your screening", "bold underline"), f" ({stage})\n",
                              f"{session.screened} of {session.assigned} assigned works screened, "
                              f"{session.remaining} remaining\n")
-        for verdict in decisions.VERDICTS:
+        for verdict in VERDICTS:
             if counts.get(verdict) or verdict != "not_retrieved":
                 text.append(f"{counts.get(verdict, 0):>7}  ")
                 text.append_text(verdict_text(verdict))
@@ -555,17 +560,17 @@ class DashboardScreen(BaseScreen):
         team = self.query_one("#team", Static)
         table = self.query_one("#agreement", DataTable)
         table.clear(columns=True)
-        if not decisions.can_see_others(session.store, session.protocol, session.stage, session.reviewer):
+        if not can_see_others(session.store, session.protocol, session.stage, session.reviewer):
             team.update(Text("\nThe stage is blinded: other reviewers' verdicts and agreement are shown "
                              "once the lead unblinds it.", style="italic"))
             table.display = False
             return
-        finals = decisions.final_decisions(session.store, session.protocol, session.stage)
+        finals = final_decisions(session.store, session.protocol, session.stage)
         status: dict[str, int] = {}
         for final in finals.values():
             status[final.status] = status.get(final.status, 0) + 1
         team_text = Text.assemble("\n", ("Whole team", "bold underline"), f" ({stage}): final decisions\n")
-        for name in decisions.STATUSES:
+        for name in STATUSES:
             team_text.append(f"{status.get(name, 0):>7}  {name}\n")
         team_text.append("\nAgreement (include and maybe count as forward)", style="bold underline")
         team.update(team_text)

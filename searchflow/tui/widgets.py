@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
+from ..screening.display import STAGE_NAMES
 from ..screening.highlight import EXCLUDE, Highlighter
 
 # Term colours readable on dark and light terminals alike (also over SSH with 256 colours).
@@ -23,7 +24,6 @@ EXCLUDE_STYLE = Style(color="white", bgcolor="red3", bold=True)
 SEARCH_STYLE = Style(color="black", bgcolor="yellow", underline=True)
 VERDICT_STYLES = {"include": "bold green", "exclude": "bold red", "maybe": "bold yellow",
                   "not_retrieved": "bold magenta"}
-STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 
 
 def marked(text: str, highlighter: Highlighter | None, search: str = "", style: str | Style = "") -> Text:
