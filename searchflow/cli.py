@@ -733,13 +733,28 @@ def _protocol_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("protocol", help="the protocol file (TOML); the store lives beside it")
 
 
+@contextmanager
+def _store_named(location: str | None) -> Iterator[None]:
+    """--store for the command (and any process it starts), as SEARCHFLOW_STORE does; the
+    environment as it was afterwards (main may run many times in one process)."""
+    previous = os.environ.get(STORE_ENV)
+    if location:
+        os.environ[STORE_ENV] = location
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(STORE_ENV, None)
+        else:
+            os.environ[STORE_ENV] = previous
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.store:
-        os.environ[STORE_ENV] = args.store
     try:
-        return args.func(args) or 0
+        with _store_named(args.store):
+            return args.func(args) or 0
     except USER_ERRORS as exc:
         print(f"searchflow: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -102,7 +102,7 @@ def test_store_option_and_environment_name_the_store_instead_of_the_protocols(tm
 
     protocol = _project(tmp_path)
     by_option, by_environment = postgres_cluster.new_database(), postgres_cluster.new_database()
-    monkeypatch.setenv(STORE_ENV, "")               # unset, and restored after what --store sets
+    monkeypatch.delenv(STORE_ENV, raising=False)
     assert main(["--store", by_option, "run", str(protocol)]) == 0
     monkeypatch.setenv(STORE_ENV, by_environment)
     assert main(["status", str(protocol)]) == 0              # an empty store: nothing imported there yet

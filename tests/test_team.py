@@ -106,9 +106,19 @@ def test_a_reviewer_screens_through_the_store_as_themselves(team, postgres_datab
     work = _works(owner)[0]
     event = ann.add_decision(work, "title_abstract", "ann", verdict="include")
     assert ann.decision_event(event)["verdict"] == "include" and ann.screened_works("ann", "title_abstract") == {work}
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with pytest.raises(StoreError, match="refused this to ann: new row violates row-level security"):
         ann.add_decision(work, "title_abstract", "bob", verdict="include")
     ann.close()
+
+
+def test_what_a_reviewer_may_not_do_at_the_command_line_is_one_line(team, postgres_database, capsys):
+    _, _, protocol = team
+    (protocol.parent / "a.ris").write_text(RIS + "TY  - JOUR\nTI  - A third\nER  - \n", encoding="utf-8")
+    ann = postgres_database.replace("postgresql://postgres@", "postgresql://ann@")
+    assert main(["--store", ann, "run", str(protocol)]) == 2           # imports are the owner's
+    err = capsys.readouterr().err
+    assert err.startswith("searchflow: error: the store's server refused this to ann: permission denied for table")
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_team_needs_a_server_store(tmp_path, capsys):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
+
+from .base import StoreError
 
 # SQLite type names -> PostgreSQL's. TEXT compares bytewise ("C") as in SQLite, so anything
 # ordered by text (times, ids) comes out in the same order on both.
@@ -60,6 +63,20 @@ def _row_factory(cursor: Any):
     return row_type
 
 
+@contextmanager
+def _refusals(cursor: Any) -> Iterator[None]:
+    """What the server's rules refuse a team member (see team.py) is the user's to hear in one
+    line, not a fault."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as exc:
+        reason = str(exc).splitlines()[0]
+        who = cursor.connection.info.user
+        raise StoreError(f"the store's server refused this to {who}: {reason}") from None
+
+
 class Cursor:
     """A psycopg cursor with the sqlite3 cursor's habits (see the module's docstring)."""
 
@@ -75,14 +92,16 @@ class Cursor:
         if returning:
             sql += " RETURNING id"
         self._cursor.row_factory = (lambda cursor: tuple) if self.row_factory is None else _row_factory
-        self._cursor.execute(query(sql), tuple(params))
+        with _refusals(self._cursor):
+            self._cursor.execute(query(sql), tuple(params))
         if returning:
             first = self._cursor.fetchone()
             self.lastrowid = first[0] if first else None
         return self
 
     def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> "Cursor":
-        self._cursor.executemany(query(sql), [tuple(row) for row in rows])
+        with _refusals(self._cursor):
+            self._cursor.executemany(query(sql), [tuple(row) for row in rows])
         return self
 
     def fetchone(self) -> Any:
