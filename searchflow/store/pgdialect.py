@@ -133,6 +133,13 @@ class Connection:
     def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Cursor:
         return self.cursor().executemany(sql, rows)
 
+    def copy_rows(self, statement: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Rows through ``COPY ... FROM STDIN``: PostgreSQL's bulk path, several times faster
+        than one INSERT a row."""
+        with self.raw.cursor() as cursor, _refusals(cursor), cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def stream(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> Iterator[Row]:
         """Rows fetched ``batch`` at a time through a server-side cursor (a client cursor would
         hold the whole result, gigabytes for a large review); other queries may run between

@@ -153,6 +153,11 @@ class PostgresStore(SQLiteStore):
                                   UNION SELECT seed_work_id FROM source_record WHERE seed_work_id IS NOT NULL)""",
             (works,))
 
+    def _insert_records(self, rows: list[tuple]) -> None:
+        """Records go in by COPY: one stream a batch, not a statement a record."""
+        columns = ", ".join(sqlite_store.SOURCE_RECORD_COLUMNS)
+        self.conn.copy_rows(f"COPY source_record ({columns}) FROM STDIN", rows)
+
     def _stream(self, sql: str, params: Iterable[Any] = ()) -> Iterator:
         return self.conn.stream(sql, params)
 

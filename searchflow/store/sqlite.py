@@ -200,6 +200,9 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# A source record's columns as an import writes them: where it came from, then its encoded form.
+SOURCE_RECORD_COLUMNS = ("run_id", "file_id", "position", "work_id", "seed_work_id", "fingerprint", "line", "raw",
+                         *RECORD_FIELDS)
 
 def _reencode_raw(conn: sqlite3.Connection) -> None:
     """Migration 3: raw tags from JSON to the separator form, fingerprints recomputed."""
@@ -443,12 +446,16 @@ class SQLiteStore(Store, SQLiteReplyCache):
         rows = [(run_id, file_id, position, next(new_works) if work is None else work, seed_work_id) + values
                 for position, work, values in batch]
         if rows:
-            self.conn.executemany(
-                f"""INSERT INTO source_record (run_id, file_id, position, work_id, seed_work_id,
-                        fingerprint, line, raw, {", ".join(RECORD_FIELDS)})
-                    VALUES ({", ".join("?" * (8 + len(RECORD_FIELDS)))})""",
-                rows,
-            )
+            self._insert_records(rows)
+
+    def _insert_records(self, rows: list[tuple]) -> None:
+        """One batch of source records, in :data:`SOURCE_RECORD_COLUMNS` order (a backend with
+        a faster bulk path of its own, PostgreSQL's COPY, writes them its way)."""
+        self.conn.executemany(
+            f"""INSERT INTO source_record ({", ".join(SOURCE_RECORD_COLUMNS)})
+                VALUES ({", ".join("?" * len(SOURCE_RECORD_COLUMNS))})""",
+            rows,
+        )
 
     def _new_works(self, count: int, created: str) -> list[int]:
         """``count`` new works in one statement, their ids ascending. SQLite gives each the next
