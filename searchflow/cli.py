@@ -268,9 +268,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
         if args.from_csv:
             rows, lines = read_resolutions_csv(args.from_csv)
-            resolved, left_open = resolve_conflicts(project.store, project.protocol, rows, lines,
-                                                    args.from_csv, args.resolver or "", args.note or "")
+            resolved, left_open, already = resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                             args.from_csv, args.resolver or "", args.note or "")
             _say(f"{args.from_csv}: {resolved} conflicts resolved"
+                 + (f"; {already} already resolved so, unchanged" if already else "")
                  + (f"; {left_open} rows without a verdict left open" if left_open else ""))
             return 0
         event = resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
