@@ -286,8 +286,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 def cmd_unblind(args: argparse.Namespace) -> int:
     from .screening.blinding import unblind
     with Project.open(args.protocol) as project:
-        unblind(project.store, project.protocol, args.stage, args.lead)
-        _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
+        if unblind(project.store, project.protocol, args.stage, args.lead) is None:
+            _say(f"{args.stage} is already unblinded: reviewers see each other's verdicts (nothing recorded)")
+        else:
+            _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
     return 0
 
 

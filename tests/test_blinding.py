@@ -105,6 +105,9 @@ def test_a_reviewer_exports_their_own_verdicts(review, capsys):
 def test_unblinding_opens_every_command(review, capsys):
     project, w = review
     assert cli(capsys, "unblind", project.protocol.path, "--stage", TA, "--lead", "ann")[0] == 0
+    assert cli(capsys, "unblind", project.protocol.path, "--stage", TA, "--lead", "ann") == \
+        (0, "title_abstract is already unblinded: reviewers see each other's verdicts (nothing recorded)\n", "")
+    assert [row["action"] for row in project.store.conn.execute("SELECT action FROM blinding")] == ["unblind"]
     # full text is still blinded: a command over both stages still needs a name, one at TA does not
     status, _, err = cli(capsys, "conflicts", project.protocol.path)
     assert status == 2 and err == ("searchflow: error: full_text is blinded: give --lead NAME (the lead, ann) to see "

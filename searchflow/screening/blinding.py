@@ -77,8 +77,11 @@ def check_sees_every_verdict(store: Store, protocol: Protocol, stages: Iterable[
         check_can_view(store, protocol, stage, own)
 
 
-def unblind(store: Store, protocol: Protocol, stage: str, lead: str) -> int:
-    """The lead opens a stage: every reviewer may now see every verdict."""
+def unblind(store: Store, protocol: Protocol, stage: str, lead: str) -> int | None:
+    """The lead opens a stage: every reviewer may now see every verdict. A stage already open
+    records nothing (None): the event that opened it stands."""
     check_stage(stage)
     check_lead(protocol, lead)
+    if is_unblinded(store, protocol, stage):
+        return None
     return store.add_blinding(stage, "unblind", lead)
