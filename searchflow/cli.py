@@ -521,8 +521,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line, as every other user error; --help shows the usage.
+    Subcommands' parsers are made of this class too (argparse makes them of the parent's class)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (`{self.prog} --help` shows the usage)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="searchflow",
         description="Systematic search, deduplication, dual screening and PRISMA flow reporting.",
     )
