@@ -27,7 +27,7 @@ from .screening.vocabulary import STAGE_VERDICTS, STAGES, VERDICTS, ScreeningErr
 from .sources import FORMATS
 from .sources.base import ImportProblem
 from .sources.pubmed import EutilsError
-from .store import StoreError
+from .store import STORE_ENV, StoreError, shown_location
 
 EXIT_USER_ERROR = 2
 
@@ -86,7 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     shown = ("title", "abstract", "authors", "year", "journal", "doi", "pmid")
     with Project.open(args.protocol) as project:
         runs = project.store.search_runs(current_only=True)
-        _say(f"{project.protocol.title} ({project.protocol.type} review) store: {project.protocol.store_path}")
+        _say(f"{project.protocol.title} ({project.protocol.type} review) store: {shown_location(project.store)}")
         if not runs:
             _say("no search runs yet: run `searchflow run PROTOCOL`")
             return 0
@@ -280,6 +280,35 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         note = project.store.decision_event(event)["note"]
         _say(f"work {args.work}: {args.stage} resolved as {args.verdict} by {args.resolver} (event {event})"
              + (f"; {note}" if note else ""))
+    return 0
+
+
+def cmd_team_init(args: argparse.Namespace) -> int:
+    """Roles for the protocol's team on a PostgreSQL store, and the rules the database enforces."""
+    from .screening.settings import resolvers
+    from .store.team import init_team
+
+    with Project.open(args.protocol) as project:
+        screening = project.protocol.screening
+        others = [name for name in resolvers(project.protocol)
+                  if name not in screening.reviewers and name != screening.lead]
+        for line in init_team(project.store, screening.reviewers, screening.lead, others):
+            _say(line)
+    return 0
+
+
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    """The review, every event with it, into another (empty) store: a file or a server's database."""
+    from .store import open_store
+    from .store.copy import copy_store
+
+    with Project.open(args.protocol) as project:
+        target = open_store(args.to)
+        try:
+            copied = copy_store(project.store, target)
+        finally:
+            target.close()
+    _say(f"copied to {args.to}: " + ", ".join(f"{rows} {table}" for table, rows in copied.items() if rows))
     return 0
 
 
@@ -535,6 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Systematic search, deduplication, dual screening and PRISMA flow reporting.",
     )
     parser.add_argument("--version", action="version", version=f"searchflow {__version__}")
+    parser.add_argument("--store", metavar="LOCATION",
+                        help="the store to use instead of the protocol's: a SQLite file or a postgresql:// URL")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="import every declared search and regenerate every output")
@@ -640,6 +671,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "`conflicts --format csv` with these added); all rows or none")
     p.set_defaults(func=cmd_resolve)
 
+    p = sub.add_parser("team", help="a team on a PostgreSQL store: `team init` creates each person's role and the rules")
+    team = p.add_subparsers(dest="team_command", required=True, metavar="ACTION", help="init (the only action)")
+    p = team.add_parser("init", help="create the schema, a role for each reviewer, lead and resolver, and the rules")
+    _protocol_argument(p)
+    p.set_defaults(func=cmd_team_init)
+
+    p = sub.add_parser("store", help="the review's store: `store copy` moves it to another store")
+    action = p.add_subparsers(dest="store_command", required=True, metavar="ACTION", help="copy (the only action)")
+    p = action.add_parser("copy", help="copy the review with all its events into an empty store")
+    _protocol_argument(p)
+    p.add_argument("--to", required=True, metavar="LOCATION",
+                   help="a new SQLite file or an empty postgresql:// database")
+    p.set_defaults(func=cmd_store_copy)
+
     p = sub.add_parser("unblind", help="the lead lets reviewers see each other's verdicts at a stage")
     _protocol_argument(p)
     p.add_argument("--stage", choices=STAGES, required=True, help="the stage to unblind")
@@ -699,11 +744,28 @@ def _protocol_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("protocol", help="the protocol file (TOML); the store lives beside it")
 
 
+@contextmanager
+def _store_named(location: str | None) -> Iterator[None]:
+    """--store for the command (and any process it starts), as SEARCHFLOW_STORE does; the
+    environment as it was afterwards (main may run many times in one process)."""
+    previous = os.environ.get(STORE_ENV)
+    if location:
+        os.environ[STORE_ENV] = location
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(STORE_ENV, None)
+        else:
+            os.environ[STORE_ENV] = previous
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args) or 0
+        with _store_named(args.store):
+            return args.func(args) or 0
     except USER_ERRORS as exc:
         print(f"searchflow: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

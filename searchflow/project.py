@@ -21,7 +21,7 @@ from .sources import open_encoded
 from .memory import collector_paused
 from .progress import Update, progress
 from .sources.base import ImportProblem, Scan, check_readable, scan
-from .store import Store, open_store
+from .store import Store, open_store, store_location
 from .store.encoding import stored_size
 
 # The records table's columns, in order; the first ones are the interface others rely on.
@@ -56,7 +56,7 @@ class Project:
     @classmethod
     def open(cls, protocol_path: str | Path) -> "Project":
         protocol = protocol_module.load(protocol_path)
-        return cls(protocol, open_store(protocol.store_path))
+        return cls(protocol, open_store(store_location(protocol.store_path)))
 
     def close(self) -> None:
         self.store.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .sources import FORMATS
+from .store import is_database_url
 
 REVIEW_TYPES = ("realist", "meta-ethnography", "systematic", "scoping")
 METHODS = ("database", "register", "website", "organisation", "citation", "expert", "alert", "grey")
@@ -71,7 +72,8 @@ class Review:
     type: str = "systematic"
     """One of REVIEW_TYPES: picks the RAMESES or eMERGe summaries beside PRISMA."""
     store: str = ""
-    """The SQLite store, relative to the protocol; empty: the protocol's name with .db."""
+    """The SQLite store, relative to the protocol (empty: the protocol's name with .db), or a
+    postgresql:// URL."""
     question: str = ""
     """The review question, kept with the protocol for the record."""
     lead: str = ""
@@ -243,7 +245,7 @@ def nested_table(table: type, key: str) -> type | None:
 class Protocol:
     path: Path
     review: Review
-    store_path: Path
+    store_path: Path | str      # a file, or a database server's URL
     searches: list[Search]
     screening: Screening
     outputs: dict[str, str] = field(default_factory=dict)     # key as written -> path (see OUTPUT_KEYS)
@@ -382,7 +384,7 @@ def parse(data: dict, path: Path) -> Protocol:
     if "review" not in data:
         check.fail("review", "a [review] table")
     review = _review(check, check.table(data["review"], "review"))
-    store_path = (path.parent / review.store) if review.store else path.with_suffix(".db")
+    store_path = review.store if is_database_url(review.store) else (path.parent / review.store) if review.store else path.with_suffix(".db")
     if review.store and Path(review.store).is_absolute():
         store_path = Path(review.store)
     raw_searches = data.get("search", [])

@@ -38,10 +38,39 @@ def server():
         httpserver.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a Unix socket for the whole test run (see
+    postgres_cluster.py); skips where no PostgreSQL binaries are installed."""
+    from postgres_cluster import Cluster, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin")
+    pytest.importorskip("psycopg", reason="psycopg is not installed")
+    cluster = Cluster(binaries)
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster):
+    """The URL of an empty database of this test's own, dropped afterwards."""
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
 # Every store backend the store tests run on, by name: each gives the location open_store
 # opens a fresh, empty store at. A new backend adds an entry (and starts its server here).
 STORE_BACKENDS = {
-    "sqlite": lambda tmp_path: str(tmp_path / "p.db"),
+    "sqlite": lambda request, tmp_path: str(tmp_path / "p.db"),
+    "postgresql": lambda request, tmp_path: request.getfixturevalue("postgres_database"),
 }
 
 
@@ -50,6 +79,31 @@ def store(request, tmp_path):
     """A fresh store on each backend in turn; closed afterwards."""
     from searchflow.store import open_store
 
-    opened = open_store(STORE_BACKENDS[request.param](tmp_path))
+    opened = open_store(STORE_BACKENDS[request.param](request, tmp_path))
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+def store_backend(request, tmp_path, monkeypatch):
+    """Runs a project-level test on each backend in turn: the projects it opens use a fresh
+    store there (SEARCHFLOW_STORE) instead of the file beside their protocol; the backend's name."""
+    if request.param != "sqlite":
+        monkeypatch.setenv("SEARCHFLOW_STORE", STORE_BACKENDS[request.param](request, tmp_path))
+    return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a store_backend test that needs a SQLite "
+                                       "file of its own (two projects, or the file itself); runs on SQLite alone")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A sqlite_only test is not collected for the other backends: it would test nothing there."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("store_backend", "sqlite")
+        (dropped if backend != "sqlite" and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

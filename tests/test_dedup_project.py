@@ -16,6 +16,9 @@ from searchflow.protocol import Search
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 def ris(*records: dict) -> str:
     tags = {"title": "TI", "journal": "T2", "year": "PY", "volume": "VL", "issue": "IS", "start": "SP",
@@ -121,6 +124,7 @@ def test_dedup_is_idempotent(tmp_path):
         assert len(project.store.merge_events()) == 2
 
 
+@pytest.mark.sqlite_only("two projects, a store each")
 def test_incremental_gives_the_same_works_as_a_full_run(tmp_path):
     everything = make_project(tmp_path / "full", {"embase": EMBASE, "medline": MEDLINE, "cinahl": CINAHL})
     with Project.open(everything) as project:
@@ -305,9 +309,8 @@ def test_standalone_refuses_project_options(tmp_path, capsys):
 
 
 def _store_rows(protocol: Path) -> tuple:
-    import sqlite3
-    with sqlite3.connect(protocol.with_suffix(".db")) as conn:
-        return tuple(conn.execute(f"SELECT * FROM {t}").fetchall()
+    with Project.open(protocol) as project:
+        return tuple([tuple(row) for row in project.store.conn.execute(f"SELECT * FROM {t} ORDER BY id")]
                      for t in ("merge_event", "pair_decision", "source_record", "dedup_run", "decision"))
 
 

@@ -8,6 +8,9 @@ from searchflow.flow import emerge, rameses, render
 from searchflow.flow.counts import FlowError, FullText, Prisma, check, compute
 from searchflow.protocol import ProtocolError
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 def test_prisma_counts_known_answers(tmp_path):
     p = scenario(tmp_path, review={"previous": {"studies": 3, "reports": 5}})

@@ -20,6 +20,9 @@ from searchflow.sources import open_export
 
 SVG = "{http://www.w3.org/2000/svg}"
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def screened(tmp_path):

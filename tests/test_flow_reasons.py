@@ -14,6 +14,9 @@ from searchflow.flow.outputs import render_format
 
 TA, FT = "title_abstract", "full_text"
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def mid_review(tmp_path):

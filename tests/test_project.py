@@ -47,6 +47,9 @@ PY  - 2021
 ER  - 
 """
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 def make_project(tmp_path: Path, ris_text: str = RIS_A) -> Path:
     (tmp_path / "exports").mkdir(exist_ok=True)
@@ -103,6 +106,7 @@ def test_records_dataframe_has_the_interface_columns_and_normalised_values(tmp_p
     assert husk["authors"] == "Husk, K"
 
 
+@pytest.mark.sqlite_only("the store file's size")
 def test_failed_import_changes_nothing_and_says_one_line(tmp_path):
     protocol = make_project(tmp_path)
     assert main(["run", str(protocol)]) == 0

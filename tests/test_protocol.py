@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from searchflow.protocol import ProtocolError, load
+from searchflow.protocol import ProtocolError, load, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "protocols" / "link-workers.toml"
@@ -48,6 +48,12 @@ def test_store_key_and_relative_files(tmp_path):
     protocol = load(path)
     assert protocol.store_path == tmp_path / "data" / "x.db"
     assert protocol.searches[0].files == [tmp_path / "a.ris"]
+
+
+def test_a_store_url_is_kept_as_written():
+    url = "postgresql://review.example.org:5432/linkworkers"
+    protocol = parse({"review": {"title": "T", "store": url}}, Path("/reviews/x.toml"))
+    assert protocol.store_path == url
 
 
 @pytest.mark.parametrize("change, expected", [

@@ -19,6 +19,9 @@ title = "Link workers"
 email = "reviewer@example.org"
 """
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def project(tmp_path):

@@ -48,6 +48,9 @@ def test_normalise_author_suffixes(raw, expected):
 def test_upper_case_journal_names_are_title_cased(raw, expected):
     assert normalise_journal(raw) == expected
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.mark.parametrize("raw, expected", [
     ("4", "4"), (" Supplement 3 ", "Supplement 3"), ("SPEC. ISSUE", "SPEC. ISSUE"),

@@ -14,6 +14,9 @@ from test_screening_rules import _works, decide, make_project
 
 TA = "title_abstract"
 
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def conflicted(tmp_path):

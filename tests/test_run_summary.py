@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
+
 from test_dedup_project import CINAHL, EMBASE, MEDLINE, make_project
 
 from searchflow import Project, project as project_module
 from searchflow.cli import main
 from searchflow.flow import outputs
+
+# every test here runs on each store backend (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def test_run_ends_with_what_it_brought(tmp_path, capsys):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from types import SimpleNamespace
 
 import pytest
 
 from searchflow.records import Record
-from searchflow.store import StoreError, open_store
+from searchflow.store import StoreError, open_store, shown_location
 from searchflow.store.encoding import decode_raw, encode_raw
 from searchflow.store.encoding import dumps as _dumps
 from searchflow.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
@@ -147,10 +148,83 @@ def test_rows_come_back_as_plain_dicts(store):
     assert store.decision_events()[0]["verdict"] == "include" and store.pair_verdicts()[0]["work_a"] == work_a
 
 
-def test_a_database_url_is_refused_in_one_line(tmp_path):
-    with pytest.raises(StoreError, match=r"^postgresql://host/review: a postgresql store is not supported yet"):
-        open_store("postgresql://host/review")
+def test_decision_events_undo_and_standing_verdicts(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", t)], title=t) for t in ("A", "B")])
+    a, b = sorted(store.current_work_ids())
+    first = store.add_decision(a, "title_abstract", "alice", verdict="include", time="2026-01-01T00:00:01")
+    store.add_decision(b, "title_abstract", "alice", verdict="exclude", reason="design", time="2026-01-01T00:00:02")
+    store.add_decision(a, "title_abstract", "alice", kind="undo", undoes=first, time="2026-01-01T00:00:03")
+    assert [(e["work_id"], e["undone"]) for e in store.decision_events(kinds=["verdict"])] == [(a, 1), (b, 0)]
+    assert store.decision_event(first)["undone"] == 1 and store.decision_event(10**6) is None
+    assert store.screened_works("alice", "title_abstract") == {b}
+    assert store.latest_standing("alice", "title_abstract")["work_id"] == b
+    assert store.standing_match(b, "title_abstract", "alice", "exclude", "design", "") is not None
+    assert store.standing_match(b, "title_abstract", "alice", "exclude", "design", "",
+                                before="2026-01-01T00:00:01") is None
+    assert [row[1] for row in store.decision_tuples("title_abstract")] == [b]
+    assert store.decided_works("title_abstract") == [a, b]
+    assert store.work_entries([]) == [(a, 1, 0), (b, 2, 0)]
+    assert [flag for _, _, flag in store.work_entries([run])] == [1, 1]
+
+
+def test_replies_are_kept_compressed_and_come_back_as_they_came(store):
+    with store.transaction():
+        run = store.begin_pending_run("p", database="PubMed", method="database", connector="pubmed")
+    body = bytes(range(256)) * 40
+    store.add_eutils_response(run, 1, "esearch", '{"term": "x"}', body)
+    store.add_eutils_response(run, 2, "efetch", '{"id": "1"}', b"<xml/>")
+    assert store.eutils_body(run, 1) == body and store.eutils_requests(run)[1] == (2, "efetch", '{"id": "1"}')
+    digest = store.eutils_digest(run)
+    store.drop_eutils_responses(run, 2)
+    assert [seq for seq, _, _ in store.eutils_requests(run)] == [1] and store.eutils_digest(run) != digest
+    with store.transaction():
+        assert store.complete_run(run, fingerprint="f", hits_reported=None) == 1
+    assert store.current_run("p")["id"] == run and store.pending_run("p") is None
+
+
+def test_merges_and_pair_verdicts(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", t)], title=t) for t in ("A", "B", "C")])
+    (a, wa), (b, wb), (c, wc) = [(r["id"], r["work_id"]) for r in store.record_rows()]
+    store.move_records([(b, wb, wa, "fuzzy:title", 0.93)])
+    assert store.merge_events(b)[0]["score"] == 0.93 and store.last_merge_events(1) == [store.merge_events()[0]["id"]]
+    assert store.add_possible_pairs([(c, a, 0.8), (a, c, 0.8)]) == 1
+    store.add_pair_decision(c, a, "different", reviewer="bob")
+    assert [(p["record_a"], p["record_b"], p["verdict"]) for p in store.pair_verdicts()] == [(a, c, "different")]
+    assert store.current_work_ids() == {wa, wc} and store.counts() == {"records": 3, "works": 2}
+    assert store.work_member_ids(wa) == [a, b]
+
+
+def test_records_stream_while_the_store_is_used_between_them(store):
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", f"T{i}")], title=f"T{i}") for i in range(5)])
+    seen = []
+    for row in store.record_rows():            # a reader that writes as it goes (an export, a screen)
+        seen.append(row["title"])
+        store.add_decision(row["work_id"], "title_abstract", "ann", verdict="include")
+    assert seen == [f"T{i}" for i in range(5)] and len(store.decision_events()) == 5
+
+
+def test_a_database_url_of_another_kind_is_refused_in_one_line(tmp_path):
+    with pytest.raises(StoreError, match=r"^mysql://host/review: a mysql store is not supported \(a SQLite file"):
+        open_store("mysql://host/review")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_postgresql_server_that_is_not_there_is_one_line_without_the_password(tmp_path):
+    url = f"postgresql://bob:secret@/review?host={tmp_path}"        # no server on this socket
+    with pytest.raises(StoreError, match=r"^postgresql://bob:\*\*\*@/review\?host=.*: cannot connect") as error:
+        open_store(url)
+    assert "\n" not in str(error.value) and "secret" not in str(error.value)
+    opened = open_store(tmp_path / "p.db")
+    assert shown_location(opened) == str(tmp_path / "p.db")
+    opened.close()
+    server = SimpleNamespace(location=url)          # what a server store shows of its URL
+    assert shown_location(server) == f"postgresql://bob:***@/review?host={tmp_path}"
 
 
 # ------------------------------------------------------------ the stored form (no store)
@@ -256,3 +330,32 @@ def test_migration_3_rewrites_json_raw_tags_and_their_fingerprints(tmp_path):
     (row,) = store.record_rows()
     assert row["raw"] == [("TI", "Café \x1e"), ("AU", "Doe, J")]
     assert row["fingerprint"] == Store.record_fingerprint(Record(raw=row["raw"]))
+
+
+_REVIEWER = """
+import sys
+from searchflow.store import open_store
+store = open_store(sys.argv[1])
+name, works = sys.argv[2], [int(w) for w in sys.argv[3].split(",")]
+for i in range(int(sys.argv[4])):
+    store.add_decision(works[i % len(works)], "title_abstract", name, verdict="include", note=str(i))
+store.close()
+"""
+
+
+def test_eight_reviewers_recording_at_once_lose_nothing_and_never_collide(store):
+    import subprocess
+    import sys
+
+    with store.transaction():
+        run = _run(store)
+        store.add_records(run, None, [Record(raw=[("TI", f"T{i}")], title=f"T{i}") for i in range(50)])
+    works = ",".join(map(str, sorted(store.current_work_ids())))
+    each = 500
+    reviewers = [subprocess.Popen([sys.executable, "-c", _REVIEWER, store.location, f"r{n}", works, str(each)])
+                 for n in range(8)]
+    assert [child.wait(timeout=300) for child in reviewers] == [0] * 8
+    events = store.decision_events()
+    assert len(events) == 8 * each and len({e["id"] for e in events}) == 8 * each
+    for n in range(8):
+        assert sorted(int(e["note"]) for e in events if e["reviewer"] == f"r{n}") == list(range(each))

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import STORE_BACKENDS
 from textual import events
 
 from searchflow import cli
@@ -18,6 +19,8 @@ from searchflow import protocol as protocol_module
 from searchflow.protocol import ProtocolError
 from searchflow.screening import decisions
 from searchflow.screening.highlight import EXCLUDE, INCLUDE, Highlighter
+from searchflow.store import open_store
+from searchflow.store.copy import copy_store
 from searchflow.store.sqlite import SQLiteStore as Store
 from searchflow.tui.app import ScreeningApp
 from searchflow.dedup import review as dedup_review
@@ -38,12 +41,30 @@ def run_async(test):
     return wrapper
 
 
-@pytest.fixture
-def review(tmp_path):
-    """(protocol, store) of the fixture project; the store is closed afterwards."""
+def _fixture_review(tmp_path):
     path = fixture_project.build(tmp_path)
     protocol = protocol_module.load(path)
-    store = Store.open(protocol.store_path)
+    return protocol, Store.open(protocol.store_path)
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+def review(request, tmp_path):
+    """(protocol, store) of the fixture project, on each store backend in turn (a copy of the
+    fixture's SQLite store on the others); the store is closed afterwards."""
+    protocol, store = _fixture_review(tmp_path)
+    if request.param != "sqlite":
+        copy = open_store(STORE_BACKENDS[request.param](request, tmp_path))
+        copy_store(store, copy)
+        store.close()
+        store = copy
+    yield protocol, store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_review(tmp_path):
+    """The fixture project on SQLite alone: a snapshot's name is its test's, one per test."""
+    protocol, store = _fixture_review(tmp_path)
     yield protocol, store
     store.close()
 
@@ -339,24 +360,24 @@ def test_screen_command_refuses_an_unknown_reviewer_in_one_line(tmp_path, capsys
 
 # ------------------------------------------------------------------ snapshots
 
-def test_snapshot_screening(review, snap_compare):
-    assert snap_compare(open_app(review), terminal_size=SIZE)
+def test_snapshot_screening(sqlite_review, snap_compare):
+    assert snap_compare(open_app(sqlite_review), terminal_size=SIZE)
 
 
-def test_snapshot_reason_picker(review, snap_compare):
-    assert snap_compare(open_app(review), press=["right", "e"], terminal_size=SIZE)
+def test_snapshot_reason_picker(sqlite_review, snap_compare):
+    assert snap_compare(open_app(sqlite_review), press=["right", "e"], terminal_size=SIZE)
 
 
 def test_snapshot_duplicate_review(with_pair, snap_compare):
     assert snap_compare(open_app(with_pair, "bob", start="duplicates"), terminal_size=SIZE)
 
 
-def test_snapshot_conflicts(review, snap_compare):
-    protocol, store = review
+def test_snapshot_conflicts(sqlite_review, snap_compare):
+    protocol, store = sqlite_review
     first = decisions.assigned_works(store, protocol, "alice", "title_abstract")[0]
     decisions.record_decision(store, protocol, first, "title_abstract", "alice", "include", note="fits")
     decisions.record_decision(store, protocol, first, "title_abstract", "bob", "exclude", reason="wrong population")
-    assert snap_compare(ScreeningApp(app_session(review, "carol"), start="conflicts"), terminal_size=SIZE)
+    assert snap_compare(ScreeningApp(app_session(sqlite_review, "carol"), start="conflicts"), terminal_size=SIZE)
 
 
 # ------------------------------------------------------------------ exclusion reasons: required or not

@@ -68,6 +68,10 @@ class Store(ReplyCache):
         """A value that changes whenever the data does, through this connection or any other:
         what tells a cached derivation (the screening state) it is stale."""
 
+    def ids_taken(self) -> None:
+        """Rows were written with their ids (a copy of another store): rows added from now on
+        must get ids after them. A store whose ids follow the largest one already needs nothing."""
+
     @property
     def derived(self) -> dict[Any, Any]:
         """What other modules derive from this store's contents, kept with it by owner (the

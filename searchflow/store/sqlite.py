@@ -473,18 +473,22 @@ class SQLiteStore(Store, SQLiteReplyCache):
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY s.id"
-        for row in self.conn.execute(sql, params):
+        for row in self._stream(sql, params):
             yield decode_record(row)
+
+    def _stream(self, sql: str, params: Iterable[Any] = ()) -> Iterator:
+        """Rows read as they are consumed, not all at once (SQLite's cursors do that already)."""
+        return self.conn.execute(sql, tuple(params))
 
     def field_coverage(self, run_id: int) -> dict[str, int]:
         parts = []
         for name in RECORD_FIELDS:
             if name == "year":
-                parts.append("SUM(year IS NOT NULL)")
+                parts.append("COUNT(year)")
             elif name in JSON_FIELDS:
-                parts.append(f"SUM({name} NOT IN ('[]', '{{}}'))")
+                parts.append(f"COUNT(CASE WHEN {name} NOT IN ('[]', '{{}}') THEN 1 END)")
             else:
-                parts.append(f"SUM({name} != '')")
+                parts.append(f"COUNT(NULLIF({name}, ''))")
         row = self.conn.execute(
             f"SELECT COUNT(*), {', '.join(parts)} FROM source_record WHERE run_id = ?", (run_id,)
         ).fetchone()
@@ -612,11 +616,12 @@ class SQLiteStore(Store, SQLiteReplyCache):
         current = [row[0] for row in self.conn.execute("SELECT id FROM search_run WHERE is_current = 1")]
         if not current:
             return []
-        screened = ",".join(str(int(run)) for run in title_abstract_runs)     # "IN ()" is false in SQLite
+        screened = ",".join(str(int(run)) for run in title_abstract_runs) or "NULL"   # "IN ()" is SQLite's alone
         cursor = self.conn.cursor()
         cursor.row_factory = None
         return cursor.execute(
-            f"""SELECT work_id, MIN(id) AS first, MAX(run_id IN ({screened})) FROM source_record
+            f"""SELECT work_id, MIN(id) AS first, MAX(CASE WHEN run_id IN ({screened}) THEN 1 ELSE 0 END)
+                FROM source_record
                 WHERE run_id IN ({",".join(map(str, current))}) GROUP BY work_id ORDER BY first""").fetchall()
 
     def work_texts(self, work_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -670,7 +675,7 @@ class SQLiteStore(Store, SQLiteReplyCache):
             kinds = list(kinds)
             where.append(f"d.kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
-        sql = """SELECT d.*, EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS undone
+        sql = """SELECT d.*, CAST(EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS INTEGER) AS undone
                  FROM decision d"""
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -717,7 +722,7 @@ class SQLiteStore(Store, SQLiteReplyCache):
 
     def decision_event(self, decision_id: int) -> dict | None:
         return self._one(
-            """SELECT d.*, EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS undone
+            """SELECT d.*, CAST(EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id) AS INTEGER) AS undone
                FROM decision d WHERE d.id = ?""", (decision_id,))
 
     def latest_standing(self, reviewer: str, stage: str) -> dict | None:
@@ -733,10 +738,10 @@ class SQLiteStore(Store, SQLiteReplyCache):
             """SELECT d.id FROM decision d
                WHERE d.work_id = ? AND d.stage = ? AND d.reviewer = ? AND d.verdict = ?
                  AND d.reason = ? AND d.note = ? AND d.kind IN ('verdict', 'resolution')
-                 AND (? IS NULL OR d.time <= ?)
+                 AND d.time <= COALESCE(?, d.time)
                  AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)
                ORDER BY d.time DESC, d.id DESC LIMIT 1""",
-            (work_id, stage, reviewer, verdict, reason, note, before, before)).fetchone()
+            (work_id, stage, reviewer, verdict, reason, note, before)).fetchone()
         return row[0] if row else None
 
     def add_blinding(self, stage: str, action: str, lead: str) -> int:
