@@ -268,9 +268,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     with Project.open(args.protocol) as project:
         if args.from_csv:
             rows, lines = read_resolutions_csv(args.from_csv)
-            resolved, left_open = resolve_conflicts(project.store, project.protocol, rows, lines,
-                                                    args.from_csv, args.resolver or "", args.note or "")
+            resolved, left_open, already = resolve_conflicts(project.store, project.protocol, rows, lines,
+                                                             args.from_csv, args.resolver or "", args.note or "")
             _say(f"{args.from_csv}: {resolved} conflicts resolved"
+                 + (f"; {already} already resolved so, unchanged" if already else "")
                  + (f"; {left_open} rows without a verdict left open" if left_open else ""))
             return 0
         event = resolve_conflict(project.store, project.protocol, args.work, args.stage, args.resolver,
@@ -314,8 +315,10 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
 def cmd_unblind(args: argparse.Namespace) -> int:
     from .screening.blinding import unblind
     with Project.open(args.protocol) as project:
-        unblind(project.store, project.protocol, args.stage, args.lead)
-        _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
+        if unblind(project.store, project.protocol, args.stage, args.lead) is None:
+            _say(f"{args.stage} is already unblinded: reviewers see each other's verdicts (nothing recorded)")
+        else:
+            _say(f"{args.stage} unblinded by {args.lead}: reviewers now see each other's verdicts")
     return 0
 
 
@@ -547,8 +550,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line, as every other user error; --help shows the usage.
+    Subcommands' parsers are made of this class too (argparse makes them of the parent's class)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (`{self.prog} --help` shows the usage)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="searchflow",
         description="Systematic search, deduplication, dual screening and PRISMA flow reporting.",
     )

@@ -72,7 +72,9 @@ def list_searches(store: Store, protocol: Protocol) -> list[SearchState]:
         if _belongs(run, ids):
             why = "" if run["counted"] else "in the protocol; counted again at the next run"
         elif event is not None and event["action"] == "retire" and event["note"]:
-            why = f"{event['note']}; retired {event['time'][:10]}"
+            # only `searches --retire` retires; an ad hoc import or a run has merely not counted it
+            since = "retired" if event["actor"] == "searches" else "not counted since"
+            why = f"{event['note']}; {since} {event['time'][:10]}"
         else:
             why = "not in the protocol"
         states.append(SearchState(run["search_id"], run["database"], run["method"], run["version"],

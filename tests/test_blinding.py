@@ -48,8 +48,9 @@ def test_blinded_output_needs_the_lead_or_a_reviewer(review, capsys, command):
     project, _ = review
     status, out, err = cli(capsys, command[0], project.protocol.path, *command[1:])
     assert status == 2 and out == ""
+    own = ", or --reviewer NAME to see only your own" if command[0] in ("decisions", "export") else ""
     assert err == ("searchflow: error: title_abstract is blinded: give --lead NAME (the lead, ann) to see "
-                   "every verdict, or --reviewer NAME to see only your own\n")
+                   f"every verdict{own}\n")        # conflicts and agreement refuse --reviewer: not offered
     status, _, err = cli(capsys, command[0], project.protocol.path, *command[1:], "--lead", "bob")
     assert status == 2 and err == "searchflow: error: only the lead (ann) may see every verdict of a blinded stage, not 'bob'\n"
     status, _, err = cli(capsys, command[0], project.protocol.path, *command[1:], "--reviewer", "zed")
@@ -74,7 +75,8 @@ def test_a_blinded_reviewer_cannot_see_conflicts_or_agreement(review, capsys, co
     project, _ = review
     status, out, err = cli(capsys, command[0], project.protocol.path, "--reviewer", "bob")
     assert status == 2 and out == ""
-    assert err == "searchflow: error: title_abstract is blinded: bob screens it and sees only their own verdicts until ann unblinds it\n"
+    assert err == ("searchflow: error: title_abstract is blinded: bob screens it and sees only their own verdicts "
+                   "until ann unblinds it (searchflow unblind PROTOCOL --stage title_abstract --lead ann)\n")
     # a resolver who screens nothing may (their job), as in the TUI's conflicts screen
     assert cli(capsys, command[0], project.protocol.path, "--reviewer", "cat")[0] == 0
 
@@ -103,11 +105,18 @@ def test_a_reviewer_exports_their_own_verdicts(review, capsys):
     assert "bob" not in out and "wrong design" not in out and f"ID  - {w[0]}" in out
 
 
-def test_unblinding_opens_every_command(review, capsys):
+def test_unblinding_opens_every_command(review, capsys, monkeypatch):
     project, w = review
     assert cli(capsys, "unblind", project.protocol.path, "--stage", TA, "--lead", "ann")[0] == 0
+    assert cli(capsys, "unblind", project.protocol.path, "--stage", TA, "--lead", "ann") == \
+        (0, "title_abstract is already unblinded: reviewers see each other's verdicts (nothing recorded)\n", "")
+    recorded = []
+    monkeypatch.setattr(project.store, "add_blinding", lambda *event: recorded.append(event))
+    assert sd.unblind(project.store, project.protocol, TA, "ann") is None and recorded == []
     # full text is still blinded: a command over both stages still needs a name, one at TA does not
-    assert cli(capsys, "conflicts", project.protocol.path)[0] == 2
+    status, _, err = cli(capsys, "conflicts", project.protocol.path)
+    assert status == 2 and err == ("searchflow: error: full_text is blinded: give --lead NAME (the lead, ann) to see "
+                                   "every verdict, or --stage title_abstract, unblinded\n")
     assert cli(capsys, "conflicts", project.protocol.path, "--stage", TA)[0] == 0
     assert cli(capsys, "unblind", project.protocol.path, "--stage", FT, "--lead", "ann")[0] == 0
     for command in BLINDED_COMMANDS:

@@ -53,3 +53,16 @@ def test_every_command_has_a_description_in_its_help():
     assert result.returncode == 0 and "Lists every search in the store" in result.stdout
     result = searchflow("status", "--help")
     assert "Per search run: records and field coverage." in result.stdout
+
+
+def test_a_mistake_on_the_command_line_is_one_line(tmp_path):
+    for args, said in [(["resolve", "x.toml", "--stage", "ta"], "searchflow resolve: error: argument --stage: invalid "
+                        "choice: 'ta'"),
+                       (["import", "x.toml", "a.ris"], "searchflow import: error: the following arguments are "
+                        "required: --database"),
+                       (["frob"], "searchflow: error: argument COMMAND: invalid choice: 'frob'")]:
+        done = searchflow(*args, cwd=tmp_path)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith(said), done.stderr
+        assert "--help` shows the usage" in done.stderr
+    assert list(tmp_path.iterdir()) == []             # nothing written

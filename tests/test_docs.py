@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from searchflow import protocol
 from searchflow.cli import build_parser
+from searchflow.sources import FORMATS
 from searchflow.tui import app, screens
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -91,6 +92,12 @@ def test_every_protocol_key_is_in_the_readme(table, key, nested):
 def test_the_readme_lists_no_key_the_protocol_does_not_take():
     known = {(table, key) for table, key, _ in _protocol_keys()}
     assert sorted(set(_readme_key_rows()) - known) == []
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_every_import_format_is_named_where_a_search_forces_one(name):
+    row = _readme_key_rows()[("search", "format")]
+    assert f"`{name}`" in row, f"README: the [[search]] format row does not name {name!r}"
 
 
 @pytest.mark.parametrize("screen, key", _tui_keys())

@@ -123,3 +123,26 @@ def test_from_csv_and_single_options_do_not_mix(conflicted, capsys, tmp_path):
     assert status == 2 and err == "searchflow: error: resolve needs --resolver, --verdict (or --from-csv FILE for many)\n"
     status, _, err = cli(capsys, "resolve", project.protocol.path, "--from-csv", tmp_path / "missing.csv")
     assert status == 2 and err == f"searchflow: error: {tmp_path / 'missing.csv'}: file not found\n"
+
+
+def test_the_same_file_run_again_records_nothing_new(conflicted, capsys, tmp_path):
+    project, w = conflicted
+    assert cli(capsys, "unblind", project.protocol.path, "--stage", TA, "--lead", "ann")[0] == 0
+    path = filled_in(capsys, project, tmp_path, {w[0]: {"verdict": "include"}, w[1]: {"verdict": "exclude",
+                                                                                        "reason": "wrong design"}})
+    assert cli(capsys, "resolve", project.protocol.path, "--from-csv", path, "--resolver", "ann")[0] == 0
+    events = len(sd.export_decisions(project.store))
+    status, out, err = cli(capsys, "resolve", project.protocol.path, "--from-csv", path, "--resolver", "ann")
+    assert status == 0, err
+    assert out == f"{path}: 0 conflicts resolved; 2 already resolved so, unchanged; 2 rows without a verdict left open\n"
+    assert len(sd.export_decisions(project.store)) == events
+    # one row changed: only that one is a new resolution
+    path.write_text(path.read_text(encoding="utf-8").replace(",wrong design,", ",wrong population,"), encoding="utf-8")
+    status, out, _ = cli(capsys, "resolve", project.protocol.path, "--from-csv", path, "--resolver", "ann")
+    assert out.startswith(f"{path}: 1 conflicts resolved; 1 already resolved so, unchanged")
+    assert len(sd.export_decisions(project.store)) == events + 1
+    assert resolutions(project)[w[1]][:2] == ("exclude", "wrong population")
+    # the single command alike: the same resolution again is the standing event
+    status, out, _ = cli(capsys, "resolve", project.protocol.path, "--work", w[0], "--stage", TA,
+                         "--resolver", "ann", "--verdict", "include")
+    assert status == 0 and len(sd.export_decisions(project.store)) == events + 1

@@ -642,3 +642,29 @@ def test_kill_9_loses_nothing_already_shown(tmp_path):
         assert len(stored) - len(shown) <= 1                         # at most the keypress in flight
         if not is_database_url(project.store.location):           # a server checks its own pages
             assert project.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_work_summary_shows_an_abstract_any_of_its_records_has(tmp_path):
+    # A reference manager's record (more fields filled, no abstract) and a database's record of the
+    # same article (with the abstract): the screener reads the abstract whichever record is "best".
+    (tmp_path / "zotero.ris").write_text(
+        "TY  - JOUR\nTI  - Community connectors and loneliness\nAU  - Patel, R\nPY  - 2020\n"
+        "JO  - Health Soc Care Community\nVL  - 28\nSP  - 55\nEP  - 63\nDO  - 10.1111/hsc.99999\n"
+        "N1  - PMID: 31234567\nER  - \n", encoding="utf-8")
+    (tmp_path / "scopus.ris").write_text(
+        "TY  - JOUR\nTI  - Community connectors and loneliness\nAU  - Patel, R\nPY  - 2020\n"
+        "DO  - 10.1111/hsc.99999\nAB  - Realist evaluation of community connectors.\n"
+        "KW  - loneliness\nER  - \n", encoding="utf-8")
+    (tmp_path / "review.toml").write_text(
+        '[review]\ntitle = "t"\n[screening]\nreviewers = ["ann"]\n'
+        '[[search]]\nid = "zotero"\ndatabase = "Zotero"\nfiles = ["zotero.ris"]\n'
+        '[[search]]\nid = "scopus"\ndatabase = "Scopus"\nfiles = ["scopus.ris"]\n', encoding="utf-8")
+    with Project.open(tmp_path / "review.toml") as project:
+        project.run()
+        (work,) = sd.stage_works(project.store, project.protocol, TA)
+        assert len(project.store.work_records(work)) == 2
+        summary = sd.work_summary(project.store, work)
+        assert summary.pmid == "31234567"                      # from the reference manager's record
+        assert summary.abstract == "Realist evaluation of community connectors."
+        assert summary.sections == [("", "Realist evaluation of community connectors.")]
+        assert summary.keywords == ["loneliness"]

@@ -124,6 +124,9 @@ def test_searches_lists_renames_and_retires(tmp_path, capsys):
     assert 'id = "scopus"' in block and 'files = ["exports/embase.ris"]' in block
     with Project.open(protocol) as project:
         assert identified(project) == 6
+    assert main(["searches", str(protocol)]) == 0             # nobody retired it: it is not said to be
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("scopus")]
+    assert "no: ad hoc import, not in the protocol; not counted since 20" in line and "retired" not in line
     assert main(["searches", str(protocol), "--retire", "scopus", "--note", "duplicate of embase"]) == 0
     assert "not counted (duplicate of embase; retired" in capsys.readouterr().out
     with open(protocol, "a", encoding="utf-8") as fh:

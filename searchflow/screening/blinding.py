@@ -38,15 +38,18 @@ def check_can_view(store: Store, protocol: Protocol, stage: str, viewer: str) ->
     if not can_see_others(store, protocol, stage, viewer):
         lead = protocol.screening.lead or "the lead"
         raise ScreeningError(
-            f"{stage} is blinded: {viewer} screens it and sees only their own verdicts until {lead} unblinds it")
+            f"{stage} is blinded: {viewer} screens it and sees only their own verdicts until {lead} unblinds it "
+            f"(searchflow unblind PROTOCOL --stage {stage} --lead {lead})")
 
 
 def shown_verdicts(store: Store, protocol: Protocol, stages: Iterable[str], lead: str | None = None,
-                   reviewer: str | None = None) -> dict[str, str]:
+                   reviewer: str | None = None, own_only: bool = True) -> dict[str, str]:
     """Whose verdicts may be shown to the person asking: the stages (stage -> reviewer) where only
     that reviewer's own may be; every reviewer's at the rest. While a stage is blinded the asker
-    must say who they are: the protocol's lead (everything) or a reviewer (their own)."""
+    must say who they are: the protocol's lead (everything) or a reviewer (their own). ``own_only``
+    false: the output cannot be shown one reviewer at a time, so the refusal does not offer it."""
     own = {}
+    stages = list(stages)
     for stage in stages:
         check_stage(stage)
         if lead is not None:
@@ -58,8 +61,11 @@ def shown_verdicts(store: Store, protocol: Protocol, stages: Iterable[str], lead
                 own[stage] = reviewer
         elif is_blinded(store, protocol, stage):
             who = f"the lead, {protocol.screening.lead}" if protocol.screening.lead else "the protocol's lead"
-            raise ScreeningError(f"{stage} is blinded: give --lead NAME ({who}) to see every verdict, "
-                                 "or --reviewer NAME to see only your own")
+            ways = [f"give --lead NAME ({who}) to see every verdict"]
+            if own_only:
+                ways.append("--reviewer NAME to see only your own")
+            ways += [f"--stage {s}, unblinded" for s in stages if s != stage and not is_blinded(store, protocol, s)]
+            raise ScreeningError(f"{stage} is blinded: {', or '.join(ways)}")
     return own
 
 
@@ -67,12 +73,15 @@ def check_sees_every_verdict(store: Store, protocol: Protocol, stages: Iterable[
                              reviewer: str | None = None) -> None:
     """For what cannot be shown one reviewer at a time (conflicts, agreement): refuse a
     reviewer at a blinded stage, as :func:`shown_verdicts` decides."""
-    for stage, own in shown_verdicts(store, protocol, stages, lead=lead, reviewer=reviewer).items():
+    for stage, own in shown_verdicts(store, protocol, stages, lead=lead, reviewer=reviewer, own_only=False).items():
         check_can_view(store, protocol, stage, own)
 
 
-def unblind(store: Store, protocol: Protocol, stage: str, lead: str) -> int:
-    """The lead opens a stage: every reviewer may now see every verdict."""
+def unblind(store: Store, protocol: Protocol, stage: str, lead: str) -> int | None:
+    """The lead opens a stage: every reviewer may now see every verdict. A stage already open
+    records nothing (None): the event that opened it stands."""
     check_stage(stage)
     check_lead(protocol, lead)
+    if is_unblinded(store, protocol, stage):
+        return None
     return store.add_blinding(stage, "unblind", lead)

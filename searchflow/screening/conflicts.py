@@ -47,7 +47,8 @@ def resolve_conflict(store: Store, protocol: Protocol, work_id: int, stage: str,
                      verdict: str, reason: str = "", note: str = "", override: bool = False) -> int:
     """Record the final decision of a conflict (a third reviewer's or a consensus); returns its id.
 
-    A resolver may correct their own resolution (the latest counts). Another resolver's is
+    A resolver may correct their own resolution (the latest counts); the same one again records
+    nothing and returns the standing event's id. Another resolver's is
     refused unless ``override`` is given with a note saying why: a resolution is never
     replaced silently. Both events stay; the overriding one names the one it overrides."""
     check_stage(stage)
@@ -64,6 +65,9 @@ def resolve_conflict(store: Store, protocol: Protocol, work_id: int, stage: str,
         final = final_decision(store, protocol, work_id, stage)
         if final.status not in ("conflict", "resolved"):
             raise ScreeningError(f"work {work_id} has no conflict at {stage} (it is {final.status})")
+        mine = final.resolution if final.resolution is not None and final.resolution.reviewer == resolver else None
+        if mine is not None and (mine.verdict, mine.reason, mine.note) == (verdict, reason, note):
+            return mine.id              # the same resolution again (a file resolved twice): nothing new
         other = final.resolution if final.resolution is not None and final.resolution.reviewer != resolver else None
         if other is not None:
             said = f"{other.verdict}{f' ({other.reason})' if other.reason else ''}"

@@ -77,19 +77,24 @@ def _completeness(record: dict) -> tuple:
 
 
 def work_summary(store: Store, work_id: int) -> WorkSummary:
-    """Display fields of a work from its most complete current member."""
+    """Display fields of a work from its most complete current member; the abstract, keywords,
+    DOI and PMID from another member when that one lacks them."""
     members = store.work_records(work_id)
     if not members:
         raise ScreeningError(f"work {work_id} is not in this project's current search runs")
     best = max(members, key=_completeness)
     unique = lambda values: list(dict.fromkeys(values))  # noqa: E731  (keeps first-seen order)
+    # A work screened on its title and abstract shows an abstract whenever one of its records has
+    # one, even when another record of the work is more complete otherwise.
+    abstract = best["abstract"] or max((m["abstract"] for m in members), key=len)
+    keywords = best["keywords"] or next((m["keywords"] for m in members if m["keywords"]), [])
     return WorkSummary(
         work_id=work_id, title=best["title"], authors=best["authors"], journal=best["journal"],
         year=best["year"], volume=best["volume"], issue=best["issue"], pages=best["pages"],
         doi=best["doi"] or next((m["doi"] for m in members if m["doi"]), ""),
         pmid=best["pmid"] or next((m["pmid"] for m in members if m["pmid"]), ""),
-        type=best["type"], language=best["language"], keywords=best["keywords"],
-        abstract=best["abstract"], sections=abstract_sections(best["abstract"]), url=best["url"],
+        type=best["type"], language=best["language"], keywords=keywords,
+        abstract=abstract, sections=abstract_sections(abstract), url=best["url"],
         record_id=best["id"], searches=unique(m["search"] for m in members),
         databases=unique(m["database"] for m in members), methods=unique(m["method"] for m in members),
     )

@@ -13,6 +13,7 @@ from typing import Iterable
 from ..protocol import Protocol
 from ..store import Store
 from .conflicts import resolve_conflict
+from .final import final_decision
 from .settings import check_reviewer, check_verdict, resolvers
 from .vocabulary import KINDS, ScreeningError, check_stage
 
@@ -164,12 +165,13 @@ def read_resolutions_csv(path: str | Path) -> tuple[list[dict], list[int]]:
 
 
 def resolve_conflicts(store: Store, protocol: Protocol, rows: list[dict], lines: list[int], source: str,
-                      resolver: str = "", note: str = "") -> tuple[int, int]:
+                      resolver: str = "", note: str = "") -> tuple[int, int, int]:
     """Resolve many conflicts at once, each row through :func:`resolve_conflict` (so every rule of a
     single resolution holds), all in one transaction: a bad row refuses the whole file, naming
     ``source`` and its line. ``resolver`` and ``note`` stand in where a row leaves them empty. A
-    row without a verdict is a conflict still open. Returns (resolved, left open)."""
-    resolved, left_open, seen = 0, 0, {}
+    row without a verdict is a conflict still open; a row its resolver has resolved so already (the
+    file run again) records nothing. Returns (resolved, left open, already resolved so)."""
+    resolved, left_open, already, seen = 0, 0, 0, {}
     with store.transaction():
         for line, raw in zip(lines, rows):
             row = {key: (raw.get(key) or "").strip() for key in RESOLUTION_COLUMNS}
@@ -187,9 +189,13 @@ def resolve_conflicts(store: Store, protocol: Protocol, rows: list[dict], lines:
                 who = row["resolver"] or resolver
                 if not who:
                     raise ScreeningError("no resolver: fill in the resolver column or give --resolver NAME")
-                resolve_conflict(store, protocol, key[0], key[1], who, row["verdict"], reason=row["reason"],
-                                 note=row["note"] or note)
+                standing = final_decision(store, protocol, key[0], key[1]).resolution
+                event = resolve_conflict(store, protocol, key[0], key[1], who, row["verdict"],
+                                         reason=row["reason"], note=row["note"] or note)
             except ScreeningError as exc:
                 raise ScreeningError(f"{source}:{line}: {exc}") from None
-            resolved += 1
-    return resolved, left_open
+            if standing is not None and event == standing.id:
+                already += 1
+            else:
+                resolved += 1
+    return resolved, left_open, already
