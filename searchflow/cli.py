@@ -218,16 +218,17 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             for d in conflict.decisions:
                 row += [d.reviewer, d.verdict or "", d.reason, d.note]
             rows.append(row + [""] * (len(header) - len(row)))
-        if args.format == "csv":
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-        elif not rows:
-            _say("no open conflicts")
-        else:
-            shown = ["stage", "work", "title"] + [h for h in header[3:] if not h.startswith("note_")]
-            keep = [header.index(h) for h in shown]
-            _print_table(shown, [[r[i] for i in keep] for r in rows], widths={"title": 50})
+        with _output(args.out) as out:
+            if args.format == "csv":
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(rows)
+            elif not rows:
+                print("no open conflicts", file=out)
+            else:
+                shown = ["stage", "work", "title"] + [h for h in header[3:] if not h.startswith("note_")]
+                keep = [header.index(h) for h in shown]
+                _print_table(shown, [[r[i] for i in keep] for r in rows], out=out, widths={"title": 50})
     return 0
 
 
@@ -643,7 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
     _protocol_argument(p)
     p.add_argument("--stage", choices=STAGES, help="one stage only (default: both)")
     p.add_argument("--format", choices=["csv", "table"], default="table",
-                   help="csv: with notes, for a spreadsheet; table: to read (default)")
+                   help="csv: with notes, for a spreadsheet (fill in verdicts for resolve --from-csv); table: to read (default)")
+    p.add_argument("--out", help="write to this file instead of standard output")
     _blinding_options(p)
     p.set_defaults(func=cmd_conflicts)
 

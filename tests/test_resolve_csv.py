@@ -146,3 +146,14 @@ def test_the_same_file_run_again_records_nothing_new(conflicted, capsys, tmp_pat
     status, out, _ = cli(capsys, "resolve", project.protocol.path, "--work", w[0], "--stage", TA,
                          "--resolver", "ann", "--verdict", "include")
     assert status == 0 and len(sd.export_decisions(project.store)) == events + 1
+
+
+def test_conflicts_out_writes_the_same_csv_to_a_file(conflicted, capsys, tmp_path):
+    project, w = conflicted
+    status, shown, _ = cli(capsys, "conflicts", project.protocol.path, "--format", "csv", "--lead", "ann")
+    out = tmp_path / "sheets" / "conflicts.csv"                    # a missing folder is made
+    status, printed, err = cli(capsys, "conflicts", project.protocol.path, "--format", "csv", "--lead", "ann",
+                               "--out", out)
+    assert status == 0, err
+    assert printed == "" and out.read_text(encoding="utf-8") == shown
+    assert len(list(csv.DictReader(io.StringIO(shown)))) == 4
