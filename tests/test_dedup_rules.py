@@ -565,3 +565,13 @@ def test_dedup_reports_its_progress_through_every_step(monkeypatch):
     deduplicate(frame({}, {}, {"doi": "10.1000/x"}))
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1][0] == seen[-1][1] >= 6              # prepare, pair, 3 pairs compared, cluster
+
+
+def test_completeness_reads_a_column_no_record_fills(recwarn):
+    """A small project can have a column every record leaves empty: pandas reads it as float NaN,
+    which a text fill would refuse in a future pandas."""
+    frame = pd.DataFrame({name: [np.nan, np.nan] for name in n.INPUT_COLUMNS})
+    frame["title"] = ["Link workers", "Social prescribing"]
+    frame["doi"] = ["10.1/x", np.nan]
+    assert list(n.completeness(frame)) == [3.0, 1.0]
+    assert not [w for w in recwarn if "fill value" in str(w.message)]

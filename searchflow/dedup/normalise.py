@@ -669,6 +669,6 @@ def completeness(records: pd.DataFrame) -> np.ndarray:
     score = np.zeros(len(records), dtype=np.float64)
     for name in INPUT_COLUMNS[1:] + ("abstract", "doi"):
         if name in records.columns:
-            text = records[name].fillna("").astype(str).str.strip()
+            text = records[name].astype(object).fillna("").astype(str).str.strip()   # an all-empty column is float
             score += (~text.isin(_NA_TEXT | {"[]", "{}"})).to_numpy(dtype=np.float64)
     return score
