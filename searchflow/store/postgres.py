@@ -140,18 +140,8 @@ class PostgresStore(SQLiteStore):
 
     # ------------------------------------------------------------ queries of its own
 
-    def drop_run_records(self, run_id: int) -> None:
-        works = [row[0] for row in self.conn.execute(
-            "SELECT DISTINCT work_id FROM source_record WHERE run_id = ?", (run_id,))]
-        self.conn.execute("DELETE FROM source_record WHERE run_id = ?", (run_id,))
-        self.conn.execute(
-            """DELETE FROM work WHERE id = ANY(?)
-                   AND NOT EXISTS (SELECT 1 FROM source_record s WHERE s.work_id = work.id)
-                   AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.work_id = work.id)
-                   AND id NOT IN (SELECT from_work FROM merge_event UNION SELECT to_work FROM merge_event
-                                  UNION SELECT report_work FROM study_link UNION SELECT study_work FROM study_link
-                                  UNION SELECT seed_work_id FROM source_record WHERE seed_work_id IS NOT NULL)""",
-            (works,))
+    def _among(self, ids: list[int]) -> tuple[str, Any]:
+        return "= ANY(?)", list(ids)
 
     def _insert_records(self, rows: list[tuple]) -> None:
         """Records go in by COPY: one stream a batch, not a statement a record."""

@@ -553,14 +553,19 @@ class SQLiteStore(Store, SQLiteReplyCache):
         works = [row[0] for row in self.conn.execute(
             "SELECT DISTINCT work_id FROM source_record WHERE run_id = ?", (run_id,))]
         self.conn.execute("DELETE FROM source_record WHERE run_id = ?", (run_id,))
+        among, ids = self._among(works)
         self.conn.execute(
-            """DELETE FROM work WHERE id IN (SELECT value FROM json_each(?))
+            f"""DELETE FROM work WHERE id {among}
                    AND NOT EXISTS (SELECT 1 FROM source_record s WHERE s.work_id = work.id)
                    AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.work_id = work.id)
                    AND id NOT IN (SELECT from_work FROM merge_event UNION SELECT to_work FROM merge_event
                                   UNION SELECT report_work FROM study_link UNION SELECT study_work FROM study_link
                                   UNION SELECT seed_work_id FROM source_record WHERE seed_work_id IS NOT NULL)""",
-            (json.dumps(works),))
+            (ids,))
+
+    def _among(self, ids: list[int]) -> tuple[str, Any]:
+        """``column <among>`` true for these ids, and its one parameter (SQLite takes a JSON list)."""
+        return "IN (SELECT value FROM json_each(?))", json.dumps(ids)
 
     def run_fingerprints(self, run_id: int) -> list[str]:
         return [row[0] for row in self.conn.execute(
